@@ -1,0 +1,268 @@
+"""The repository on one DynamoDB table, through the low-level boto3 client.
+
+Every write is safe to repeat: new records are conditional on absence,
+updates never move an execution out of a final status, and a redelivered
+album write cannot undo progress made after it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from album_registry.domain import items, keys
+from album_registry.domain.models import (
+    Album,
+    AlbumStatus,
+    Execution,
+    ExecutionStatus,
+    TaskStatus,
+    ValidationTask,
+    WorkflowType,
+)
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_FINAL_STATUSES = (ExecutionStatus.COMPLETED.value, ExecutionStatus.FAILED.value)
+
+
+def marshal(item: dict[str, Any]) -> dict[str, Any]:
+    """Plain values to DynamoDB attribute values (floats become decimals)."""
+    return {name: _serializer.serialize(_decimals(value)) for name, value in item.items()}
+
+
+def unmarshal(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+class ConsumedCapacity:
+    """Read and write units the repository consumed, for the cost model."""
+
+    def __init__(self) -> None:
+        self.read_units = 0.0
+        self.write_units = 0.0
+
+    def add(self, response: dict[str, Any]) -> None:
+        reported = response.get("ConsumedCapacity")
+        for entry in reported if isinstance(reported, list) else [reported] if reported else []:
+            self.read_units += float(entry.get("ReadCapacityUnits", 0.0))
+            self.write_units += float(entry.get("WriteCapacityUnits", 0.0))
+            if "ReadCapacityUnits" not in entry and "WriteCapacityUnits" not in entry:
+                self.write_units += float(entry.get("CapacityUnits", 0.0))
+
+
+class DynamoDbAlbumRepository:
+    def __init__(self, client: Any, table_name: str, capacity: ConsumedCapacity | None = None) -> None:
+        self._client = client
+        self._table = table_name
+        self.capacity = capacity or ConsumedCapacity()
+
+    def create_execution(self, execution: Execution) -> bool:
+        return self._put(
+            items.execution_item(execution), condition="attribute_not_exists(pk)"
+        )
+
+    def get_execution(self, workflow: WorkflowType, execution_id: str) -> Execution | None:
+        item = self._get(keys.execution_pk(workflow, execution_id), keys.EXECUTION_SK)
+        return items.execution_from_item(item) if item else None
+
+    def update_execution(self, execution: Execution) -> None:
+        # A final status is never left: a late or replayed write is ignored.
+        self._put(
+            items.execution_item(execution),
+            condition="attribute_exists(pk) AND (NOT #status IN (:completed, :failed) OR #status = :new)",
+            names={"#status": "status"},
+            values={
+                ":completed": ExecutionStatus.COMPLETED.value,
+                ":failed": ExecutionStatus.FAILED.value,
+                ":new": execution.status.value,
+            },
+        )
+
+    def save_albums(self, workflow: WorkflowType, execution_id: str, albums: list[Album]) -> None:
+        """All albums or none; a redelivery cannot reset an album that moved on."""
+        puts = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": marshal(items.album_item(workflow, execution_id, album)),
+                    "ConditionExpression": "attribute_not_exists(pk) OR #status = :extracted",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": marshal({":extracted": AlbumStatus.EXTRACTED.value}),
+                }
+            }
+            for album in albums
+        ]
+        try:
+            self.capacity.add(
+                self._client.transact_write_items(TransactItems=puts, ReturnConsumedCapacity="TOTAL")
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons", [])
+            if not any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons):
+                raise
+
+    def get_albums(self, workflow: WorkflowType, execution_id: str) -> list[Album]:
+        found = self._query(
+            key_condition="pk = :pk AND begins_with(sk, :album)",
+            values={":pk": keys.execution_pk(workflow, execution_id), ":album": keys.ALBUM_SK_PREFIX},
+            consistent=True,
+        )
+        return sorted((items.album_from_item(item) for item in found), key=lambda a: a.albumIndex)
+
+    def save_album(self, workflow: WorkflowType, execution_id: str, album: Album) -> None:
+        self._put(items.album_item(workflow, execution_id, album))
+
+    def create_task(self, task: ValidationTask) -> None:
+        # A retried wait creates the same task again with a fresh resume handle.
+        self._put(
+            items.task_item(task),
+            condition="attribute_not_exists(pk) OR #status = :pending",
+            names={"#status": "status"},
+            values={":pending": TaskStatus.PENDING.value},
+        )
+
+    def get_task(self, workflow: WorkflowType, task_id: str) -> ValidationTask | None:
+        item = self._get(keys.task_pk(workflow, task_id), keys.TASK_SK)
+        return items.task_from_item(item) if item else None
+
+    def close_task(self, task: ValidationTask, *, expected_status: str) -> bool:
+        return self._put(
+            items.task_item(task),
+            condition="#status = :expected",
+            names={"#status": "status"},
+            values={":expected": expected_status},
+        )
+
+    def list_executions(
+        self, workflow: WorkflowType, *, status: str | None = None, limit: int = 50
+    ) -> list[Execution]:
+        found = self._query(
+            key_condition="GSI1PK = :gsi",
+            values={":gsi": keys.executions_gsi1pk(workflow)},
+            index=True,
+            newest_first=True,
+            filter_status=status,
+            limit=limit,
+        )
+        return [items.execution_from_item(item) for item in found]
+
+    def list_tasks(
+        self, workflow: WorkflowType, *, status: str = TaskStatus.PENDING.value, limit: int = 50
+    ) -> list[ValidationTask]:
+        found = self._query(
+            key_condition="GSI1PK = :gsi",
+            values={":gsi": keys.tasks_gsi1pk(workflow, status)},
+            index=True,
+            limit=limit,
+        )
+        return [items.task_from_item(item) for item in found]
+
+    def list_albums(
+        self, workflow: WorkflowType, *, status: str = AlbumStatus.PRICED.value, limit: int = 500
+    ) -> list[Album]:
+        found = self._query(
+            key_condition="GSI1PK = :gsi",
+            values={":gsi": keys.albums_gsi1pk(workflow, status)},
+            index=True,
+            limit=limit,
+        )
+        return [items.album_from_item(item) for item in found]
+
+    def _put(
+        self,
+        item: dict[str, Any],
+        *,
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> bool:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": marshal(item),
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        if condition:
+            request["ConditionExpression"] = condition
+        if names:
+            request["ExpressionAttributeNames"] = names
+        if values:
+            request["ExpressionAttributeValues"] = marshal(values)
+        try:
+            self.capacity.add(self._client.put_item(**request))
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=marshal({"pk": pk, "sk": sk}),
+            ConsistentRead=True,
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self.capacity.add(response)
+        return unmarshal(response["Item"]) if "Item" in response else None
+
+    def _query(
+        self,
+        *,
+        key_condition: str,
+        values: dict[str, Any],
+        index: bool = False,
+        newest_first: bool = False,
+        consistent: bool = False,
+        filter_status: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": key_condition,
+            "ScanIndexForward": not newest_first,
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        expression_values = dict(values)
+        if index:
+            request["IndexName"] = keys.GSI1_NAME
+        else:
+            request["ConsistentRead"] = consistent
+        if filter_status:
+            request["FilterExpression"] = "#status = :status"
+            request["ExpressionAttributeNames"] = {"#status": "status"}
+            expression_values[":status"] = filter_status
+        request["ExpressionAttributeValues"] = marshal(expression_values)
+        found: list[dict[str, Any]] = []
+        while True:
+            response = self._client.query(**request)
+            self.capacity.add(response)
+            found.extend(unmarshal(item) for item in response.get("Items", []))
+            if (limit is not None and len(found) >= limit) or "LastEvaluatedKey" not in response:
+                return found[:limit] if limit is not None else found
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _decimals(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {key: _decimals(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_decimals(inner) for inner in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    return value

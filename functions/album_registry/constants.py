@@ -1,0 +1,31 @@
+"""Names of the environment variables the functions read, in one place.
+
+The Pulumi components set exactly these on every Lambda, and the local stack
+sets them on the in-process runtime, so a name is spelled once.
+"""
+
+from __future__ import annotations
+
+TABLE_NAME_ENV = "TABLE_NAME"
+BUCKET_NAME_ENV = "BUCKET_NAME"
+WORKFLOW_TYPE_ENV = "WORKFLOW_TYPE"
+VISION_PROVIDER_ENV = "VISION_PROVIDER"
+BEDROCK_MODEL_ID_ENV = "BEDROCK_MODEL_ID"
+VALIDATION_TIMEOUT_SECONDS_ENV = "VALIDATION_TIMEOUT_SECONDS"
+PRICE_AGENT_CONCURRENCY_ENV = "PRICE_AGENT_CONCURRENCY"
+DISCOGS_TOKEN_ENV = "DISCOGS_TOKEN"
+DISCOGS_BASE_URL_ENV = "DISCOGS_BASE_URL"
+STATE_MACHINE_ARN_ENV = "STATE_MACHINE_ARN"
+DURABLE_FUNCTION_ARN_ENV = "DURABLE_FUNCTION_ARN"
+FAULT_INJECTION_ENV = "FAULT_INJECTION"
+POWERTOOLS_SERVICE_NAME_ENV = "POWERTOOLS_SERVICE_NAME"
+POWERTOOLS_METRICS_NAMESPACE_ENV = "POWERTOOLS_METRICS_NAMESPACE"
+
+DEFAULT_VALIDATION_TIMEOUT_SECONDS = 3600
+DEFAULT_PRICE_AGENT_CONCURRENCY = 6
+DEFAULT_VISION_PROVIDER = "offline"
+# Claude Sonnet 4.5 through the US cross-region inference profile: a current
+# vision model that follows a tool schema reliably and is served on demand.
+DEFAULT_BEDROCK_MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+ALBUMS_PER_IMAGE = 6

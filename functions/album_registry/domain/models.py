@@ -1,0 +1,137 @@
+"""The records both pipelines share: albums, executions and validation tasks.
+
+Field names are the camelCase names stored in DynamoDB and shown in the API, so
+one model serves the repository, the workflow payloads and the clients.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from album_registry.constants import ALBUMS_PER_IMAGE
+
+
+class WorkflowType(StrEnum):
+    STEP_FUNCTIONS = "step-functions"
+    DURABLE_FUNCTIONS = "durable-functions"
+
+    @property
+    def prefix(self) -> str:
+        """Tenant prefix carried by every key this pattern writes."""
+        return _TENANT_PREFIXES[self]
+
+    @property
+    def short_name(self) -> str:
+        return _SHORT_NAMES[self]
+
+
+_TENANT_PREFIXES = {WorkflowType.STEP_FUNCTIONS: "sf#", WorkflowType.DURABLE_FUNCTIONS: "ldf#"}
+_SHORT_NAMES = {WorkflowType.STEP_FUNCTIONS: "sf", WorkflowType.DURABLE_FUNCTIONS: "ldf"}
+
+
+class ExecutionStatus(StrEnum):
+    RUNNING = "running"
+    WAITING_VALIDATION = "waiting_validation"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class TaskStatus(StrEnum):
+    PENDING = "pending"
+    COMPLETED = "completed"
+    TIMEOUT = "timeout"
+
+
+class AlbumStatus(StrEnum):
+    EXTRACTED = "extracted"
+    VALIDATED = "validated"
+    PRICED = "priced"
+    PRICE_FAILED = "price_failed"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ExtractedAlbum(_Record):
+    """What the vision step read from one cover."""
+
+    albumIndex: int = Field(ge=1, le=ALBUMS_PER_IMAGE)
+    artist: str = Field(default="", max_length=200)
+    albumName: str = Field(default="", max_length=200)
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class Album(_Record):
+    albumIndex: int = Field(ge=1, le=ALBUMS_PER_IMAGE)
+    artist: str = Field(default="", max_length=200)
+    albumName: str = Field(default="", max_length=200)
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    yearOriginal: int | None = Field(default=None, ge=1900, le=2100)
+    yearValidated: bool = False
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    priceEstimate: float | None = Field(default=None, ge=0)
+    priceConfidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    priceSource: str | None = None
+    priceError: str | None = None
+    status: AlbumStatus = AlbumStatus.EXTRACTED
+
+    @classmethod
+    def from_extracted(cls, extracted: ExtractedAlbum) -> Album:
+        return cls(
+            albumIndex=extracted.albumIndex,
+            artist=extracted.artist,
+            albumName=extracted.albumName,
+            year=extracted.year,
+            yearOriginal=extracted.year,
+            confidence=extracted.confidence,
+        )
+
+
+class Execution(_Record):
+    executionId: str = Field(min_length=1, max_length=80)
+    workflowType: WorkflowType
+    imageS3Key: str
+    bucket: str = ""
+    status: ExecutionStatus = ExecutionStatus.RUNNING
+    startedAt: str
+    updatedAt: str
+    completedAt: str | None = None
+    durationMs: int | None = Field(default=None, ge=0)
+    albumCount: int = Field(default=0, ge=0)
+    pricedCount: int | None = Field(default=None, ge=0)
+    priceFailedCount: int | None = Field(default=None, ge=0)
+    error: str | None = None
+
+
+class AlbumCorrection(_Record):
+    """A person's fix for one album; absent fields keep what was extracted."""
+
+    albumIndex: int = Field(ge=1, le=ALBUMS_PER_IMAGE)
+    artist: str | None = Field(default=None, min_length=1, max_length=200)
+    albumName: str | None = Field(default=None, min_length=1, max_length=200)
+    year: int | None = Field(default=None, ge=1900, le=2100)
+
+
+class ValidationTask(_Record):
+    taskId: str
+    executionId: str
+    workflowType: WorkflowType
+    status: TaskStatus = TaskStatus.PENDING
+    albums: list[Album]
+    imageS3Key: str = ""
+    createdAt: str
+    expiresAt: str
+    completedAt: str | None = None
+    # What resumes the paused engine. Stored, never shown to a client.
+    taskToken: str | None = None
+    callbackId: str | None = None
+
+
+class PriceEstimate(_Record):
+    priceEstimate: float = Field(ge=0)
+    priceConfidence: float = Field(ge=0.0, le=1.0)
+    priceSource: str

@@ -1,0 +1,85 @@
+"""The small interfaces the core needs from the outside world.
+
+Adapters in ``album_registry.adapters`` implement them for AWS (and for the
+offline stack); tests implement them in memory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from album_registry.domain.models import (
+    Album,
+    Execution,
+    ExtractedAlbum,
+    PriceEstimate,
+    ValidationTask,
+    WorkflowType,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class ImageStore(Protocol):
+    def read_image(self, *, bucket: str, key: str, version: str | None) -> bytes: ...
+
+
+class VisionProvider(Protocol):
+    """Reads the covers on a shelf photo.
+
+    Returns what it saw, in any order and any number; ``extract_albums`` turns
+    that into exactly six albums in reading order.
+    """
+
+    name: str
+
+    def read_covers(self, image: bytes) -> list[ExtractedAlbum]: ...
+
+
+class CatalogMatch(Protocol):
+    artist: str
+    albumName: str
+    year: int | None
+
+
+class AlbumCatalog(Protocol):
+    def find(self, *, artist: str, album_name: str) -> CatalogMatch | None: ...
+
+
+class PriceEstimator(Protocol):
+    def estimate(self, album: Album) -> PriceEstimate: ...
+
+
+class AlbumRepository(Protocol):
+    def create_execution(self, execution: Execution) -> bool:
+        """Store a new execution; False when it exists already (a redelivery)."""
+        ...
+
+    def get_execution(self, workflow: WorkflowType, execution_id: str) -> Execution | None: ...
+
+    def update_execution(self, execution: Execution) -> None: ...
+
+    def save_albums(self, workflow: WorkflowType, execution_id: str, albums: list[Album]) -> None: ...
+
+    def get_albums(self, workflow: WorkflowType, execution_id: str) -> list[Album]: ...
+
+    def save_album(self, workflow: WorkflowType, execution_id: str, album: Album) -> None: ...
+
+    def create_task(self, task: ValidationTask) -> None: ...
+
+    def get_task(self, workflow: WorkflowType, task_id: str) -> ValidationTask | None: ...
+
+    def close_task(self, task: ValidationTask, *, expected_status: str) -> bool:
+        """Write ``task`` only if its stored status is ``expected_status``."""
+        ...
+
+    def list_executions(
+        self, workflow: WorkflowType, *, status: str | None = None, limit: int = 50
+    ) -> list[Execution]: ...
+
+    def list_tasks(
+        self, workflow: WorkflowType, *, status: str = "pending", limit: int = 50
+    ) -> list[ValidationTask]: ...

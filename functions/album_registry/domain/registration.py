@@ -1,0 +1,243 @@
+"""The business steps of registering one shelf photo.
+
+Both orchestration shells call these methods and nothing else: the Step
+Functions tasks through small Lambda handlers (or, for plain writes, native
+DynamoDB integrations that write the same items), the durable handler inside
+its checkpointed steps. Every method is safe to run again with the same input.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict
+
+from album_registry.domain import ids
+from album_registry.domain.errors import ExecutionNotFoundError
+from album_registry.domain.models import (
+    Album,
+    AlbumCorrection,
+    AlbumStatus,
+    Execution,
+    ExecutionStatus,
+    PriceEstimate,
+    TaskStatus,
+    ValidationTask,
+    WorkflowType,
+)
+from album_registry.domain.ports import (
+    AlbumRepository,
+    Clock,
+    ImageStore,
+    PriceEstimator,
+    VisionProvider,
+)
+from album_registry.domain.s3_keys import validate_upload_key
+from album_registry.domain.vision import extract_albums
+
+
+class ValidationOutcome(BaseModel):
+    """What resumes a paused workflow: a person's review, or the timeout."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reviewed: bool
+    corrections: list[AlbumCorrection] = []
+
+
+class Upload(BaseModel):
+    """The S3 object that started a workflow."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bucket: str
+    key: str
+    version: str | None = None
+
+
+def timestamp(moment: datetime) -> str:
+    """ISO-8601 in UTC with milliseconds, as Step Functions writes its times."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class AlbumRegistration:
+    def __init__(
+        self,
+        *,
+        repository: AlbumRepository,
+        clock: Clock,
+        images: ImageStore | None = None,
+        vision: VisionProvider | None = None,
+        prices: PriceEstimator | None = None,
+    ) -> None:
+        self._repository = repository
+        self._clock = clock
+        self._images = images
+        self._vision = vision
+        self._prices = prices
+
+    def prepare_execution(self, workflow: WorkflowType, upload: Upload) -> Execution:
+        """The execution record for an upload; validates the key, writes nothing."""
+        validate_upload_key(upload.key)
+        now = timestamp(self._clock.now())
+        return Execution(
+            executionId=ids.execution_id_for_upload(
+                workflow, bucket=upload.bucket, key=upload.key, version=upload.version
+            ),
+            workflowType=workflow,
+            imageS3Key=upload.key,
+            bucket=upload.bucket,
+            startedAt=now,
+            updatedAt=now,
+        )
+
+    def start_execution(self, execution: Execution) -> bool:
+        """Store the new execution; False when this upload is handled already."""
+        return self._repository.create_execution(execution)
+
+    def process_image(self, upload: Upload) -> list[Album]:
+        if self._images is None or self._vision is None:
+            raise RuntimeError("process_image needs an image store and a vision provider")
+        image = self._images.read_image(bucket=upload.bucket, key=upload.key, version=upload.version)
+        return [Album.from_extracted(album) for album in extract_albums(self._vision, image)]
+
+    def store_albums(self, workflow: WorkflowType, execution_id: str, albums: list[Album]) -> None:
+        self._repository.save_albums(workflow, execution_id, albums)
+        execution = self._execution(workflow, execution_id)
+        self._repository.update_execution(
+            execution.model_copy(update={"albumCount": len(albums), "updatedAt": self._now()})
+        )
+
+    def open_validation(
+        self,
+        workflow: WorkflowType,
+        execution_id: str,
+        *,
+        timeout_seconds: int,
+        task_token: str | None = None,
+        callback_id: str | None = None,
+    ) -> ValidationTask:
+        """Create the pending task that holds what resumes the paused engine."""
+        execution = self._execution(workflow, execution_id)
+        created = self._clock.now()
+        task = ValidationTask(
+            taskId=ids.task_id_for_execution(execution_id),
+            executionId=execution_id,
+            workflowType=workflow,
+            albums=self._repository.get_albums(workflow, execution_id),
+            imageS3Key=execution.imageS3Key,
+            createdAt=timestamp(created),
+            expiresAt=timestamp(created + timedelta(seconds=timeout_seconds)),
+            taskToken=task_token,
+            callbackId=callback_id,
+        )
+        self._repository.create_task(task)
+        self._repository.update_execution(
+            execution.model_copy(
+                update={"status": ExecutionStatus.WAITING_VALIDATION, "updatedAt": timestamp(created)}
+            )
+        )
+        return task
+
+    def time_out_validation(self, workflow: WorkflowType, execution_id: str) -> None:
+        """The person did not answer in time: close the task, keep the data."""
+        task = self._repository.get_task(workflow, ids.task_id_for_execution(execution_id))
+        if task is None or task.status is not TaskStatus.PENDING:
+            return
+        self._repository.close_task(
+            task.model_copy(update={"status": TaskStatus.TIMEOUT, "completedAt": self._now()}),
+            expected_status=TaskStatus.PENDING,
+        )
+
+    def apply_validation(
+        self, workflow: WorkflowType, execution_id: str, outcome: ValidationOutcome
+    ) -> list[Album]:
+        """Write what the person decided; ``yearOriginal`` keeps the extracted year.
+
+        A reviewed album is marked validated, corrected or not. After a timeout
+        nobody reviewed anything: the extracted data goes on unchanged.
+        """
+        by_index = {correction.albumIndex: correction for correction in outcome.corrections}
+        albums = []
+        for album in self._repository.get_albums(workflow, execution_id):
+            if outcome.reviewed and album.status is AlbumStatus.EXTRACTED:
+                album = _reviewed(album, by_index.get(album.albumIndex))
+                self._repository.save_album(workflow, execution_id, album)
+            albums.append(album)
+        execution = self._execution(workflow, execution_id)
+        self._repository.update_execution(
+            execution.model_copy(update={"status": ExecutionStatus.RUNNING, "updatedAt": self._now()})
+        )
+        return albums
+
+    def estimate_price(self, album: Album) -> PriceEstimate:
+        if self._prices is None:
+            raise RuntimeError("estimate_price needs a price estimator")
+        return self._prices.estimate(album)
+
+    def record_price(
+        self, workflow: WorkflowType, execution_id: str, album: Album, estimate: PriceEstimate
+    ) -> Album:
+        priced = album.model_copy(
+            update={**estimate.model_dump(), "status": AlbumStatus.PRICED, "priceError": None}
+        )
+        self._repository.save_album(workflow, execution_id, priced)
+        return priced
+
+    def record_price_failure(
+        self, workflow: WorkflowType, execution_id: str, album: Album, reason: str
+    ) -> Album:
+        failed = album.model_copy(update={"status": AlbumStatus.PRICE_FAILED, "priceError": reason})
+        self._repository.save_album(workflow, execution_id, failed)
+        return failed
+
+    def complete_execution(self, workflow: WorkflowType, execution_id: str) -> Execution:
+        execution = self._execution(workflow, execution_id)
+        if execution.status is ExecutionStatus.COMPLETED:
+            return execution
+        albums = self._repository.get_albums(workflow, execution_id)
+        finished = self._clock.now()
+        completed = execution.model_copy(
+            update={
+                "status": ExecutionStatus.COMPLETED,
+                "completedAt": timestamp(finished),
+                "updatedAt": timestamp(finished),
+                "durationMs": _milliseconds_between(execution.startedAt, finished),
+                "albumCount": len(albums),
+                "pricedCount": sum(album.status is AlbumStatus.PRICED for album in albums),
+                "priceFailedCount": sum(
+                    album.status is AlbumStatus.PRICE_FAILED for album in albums
+                ),
+            }
+        )
+        self._repository.update_execution(completed)
+        return completed
+
+    def fail_execution(self, workflow: WorkflowType, execution_id: str, error: str) -> None:
+        execution = self._execution(workflow, execution_id)
+        self._repository.update_execution(
+            execution.model_copy(
+                update={"status": ExecutionStatus.FAILED, "error": error[:2000], "updatedAt": self._now()}
+            )
+        )
+
+    def _execution(self, workflow: WorkflowType, execution_id: str) -> Execution:
+        execution = self._repository.get_execution(workflow, execution_id)
+        if execution is None:
+            raise ExecutionNotFoundError(execution_id=execution_id)
+        return execution
+
+    def _now(self) -> str:
+        return timestamp(self._clock.now())
+
+
+def _reviewed(album: Album, correction: AlbumCorrection | None) -> Album:
+    changes = correction.model_dump(exclude={"albumIndex"}, exclude_none=True) if correction else {}
+    return album.model_copy(
+        update={**changes, "yearValidated": True, "status": AlbumStatus.VALIDATED}
+    )
+
+
+def _milliseconds_between(started_at: str, finished: datetime) -> int:
+    started = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+    return max(0, int((finished - started).total_seconds() * 1000))

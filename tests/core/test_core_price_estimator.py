@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from album_registry.domain.errors import PriceEstimationError
+from album_registry.domain.models import Album
+from album_registry.domain.price_estimator import OFFLINE_PRICE_SOURCE, OfflinePriceEstimator
+
+names = st.text(min_size=1, max_size=40).filter(lambda s: s.strip())
+albums = st.builds(
+    Album,
+    albumIndex=st.integers(1, 6),
+    artist=names,
+    albumName=names,
+    year=st.none() | st.integers(1900, 2100),
+)
+
+
+@dataclass
+class KnownAlbum:
+    artist: str
+    albumName: str
+    year: int | None
+
+
+class OneAlbumCatalog:
+    def find(self, *, artist: str, album_name: str) -> KnownAlbum | None:
+        if (artist, album_name) == ("Miles Davis", "Kind of Blue"):
+            return KnownAlbum("Miles Davis", "Kind of Blue", 1959)
+        return None
+
+
+@given(albums)
+def test_price_fields_are_present_and_in_range(album):
+    """Property 22: every estimate has priceEstimate and priceConfidence."""
+    estimate = OfflinePriceEstimator().estimate(album)
+    assert estimate.priceEstimate > 0
+    assert 0 < estimate.priceConfidence <= 1
+    assert estimate.priceSource == OFFLINE_PRICE_SOURCE
+
+
+@given(albums)
+def test_same_album_same_price(album):
+    """Property 30: estimation is deterministic, so both pipelines agree."""
+    copy = Album.model_validate(album.model_dump())
+    assert OfflinePriceEstimator().estimate(album) == OfflinePriceEstimator().estimate(copy)
+
+
+def test_catalog_knowledge_raises_price_and_confidence():
+    album = Album(albumIndex=1, artist="Miles Davis", albumName="Kind of Blue", year=1959)
+    plain = OfflinePriceEstimator().estimate(album)
+    known = OfflinePriceEstimator(OneAlbumCatalog()).estimate(album)
+    assert known.priceEstimate > plain.priceEstimate
+    assert known.priceConfidence > plain.priceConfidence
+
+
+def test_older_records_are_worth_more_than_recent_ones_on_average():
+    def mean_price(year: int) -> float:
+        prices = [
+            OfflinePriceEstimator().estimate(Album(albumIndex=1, artist=f"A{n}", albumName=f"T{n}", year=year)).priceEstimate
+            for n in range(50)
+        ]
+        return sum(prices) / len(prices)
+
+    assert mean_price(1962) > mean_price(1985)
+
+
+@pytest.mark.parametrize(("artist", "title"), [("", "Abbey Road"), ("The Beatles", "  "), ("", "")])
+def test_an_album_without_artist_or_title_cannot_be_priced(artist, title):
+    with pytest.raises(PriceEstimationError, match="album 4"):
+        OfflinePriceEstimator().estimate(Album(albumIndex=4, artist=artist, albumName=title))

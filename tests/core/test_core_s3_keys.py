@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from album_registry.domain.errors import InvalidS3KeyError
+from album_registry.domain.s3_keys import IMAGE_EXTENSIONS, validate_upload_key
+
+safe_segment = st.text(
+    alphabet=st.characters(categories=("L", "N"), include_characters="-_ "), min_size=1, max_size=30
+).filter(lambda s: s not in (".", ".."))
+
+
+@given(
+    folders=st.lists(safe_segment, max_size=3),
+    stem=safe_segment,
+    extension=st.sampled_from(IMAGE_EXTENSIONS),
+    upper=st.booleans(),
+)
+def test_keys_under_uploads_with_an_image_extension_are_accepted(folders, stem, extension, upper):
+    """Property 3: S3 key validation accepts image uploads under uploads/."""
+    key = "uploads/" + "".join(f"{folder}/" for folder in folders) + stem + (
+        extension.upper() if upper else extension
+    )
+    if len(key.encode()) <= 1024:
+        assert validate_upload_key(key) == key
+
+
+@pytest.mark.parametrize(
+    ("key", "rule"),
+    [
+        ("", "empty"),
+        ("/uploads/a.jpg", "starts with '/'"),
+        ("uploads/../secret.jpg", "'..' segment"),
+        ("uploads/./a.jpg", "'..' segment"),
+        ("photos/a.jpg", "not under 'uploads/'"),
+        ("uploads/a.gif", "must end in"),
+        ("uploads/.jpg", "must end in"),
+        ("uploads/a\x00.jpg", "control characters"),
+        ("uploads/a\n.png", "control characters"),
+        ("uploads/" + "a" * 1020 + ".jpg", "longer than 1024 bytes"),
+    ],
+)
+def test_each_broken_rule_is_named(key, rule):
+    """Property 3: S3 key validation names the rule a key breaks."""
+    with pytest.raises(InvalidS3KeyError) as raised:
+        validate_upload_key(key)
+    assert rule in str(raised.value)
+
+
+@given(st.text(max_size=60))
+def test_arbitrary_text_is_accepted_only_when_every_rule_holds(key):
+    """Property 3: S3 key validation never lets a rule-breaking key through."""
+    try:
+        validate_upload_key(key)
+    except InvalidS3KeyError:
+        return
+    assert key.startswith("uploads/")
+    assert key.lower().endswith(IMAGE_EXTENSIONS)
+    assert ".." not in key.split("/")
+    assert all(ord(char) >= 32 and char != "\x7f" for char in key)
+
+
+def test_non_string_keys_are_rejected():
+    with pytest.raises(InvalidS3KeyError, match="must be a string"):
+        validate_upload_key(None)
