@@ -55,6 +55,10 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+CoverBox = tuple[float, float, float, float]
+"""Where a cover is on the photo: left, top, width, height, as fractions of the image."""
+
+
 class ExtractedAlbum(_Record):
     """What the vision step read from one cover."""
 
@@ -63,6 +67,7 @@ class ExtractedAlbum(_Record):
     albumName: str = Field(default="", max_length=200)
     year: int | None = Field(default=None, ge=1900, le=2100)
     confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    coverBox: CoverBox | None = None
 
 
 class Album(_Record):
@@ -73,6 +78,7 @@ class Album(_Record):
     yearOriginal: int | None = Field(default=None, ge=1900, le=2100)
     yearValidated: bool = False
     confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    coverBox: CoverBox | None = None
     priceEstimate: float | None = Field(default=None, ge=0)
     priceConfidence: float | None = Field(default=None, ge=0.0, le=1.0)
     priceSource: str | None = None
@@ -88,6 +94,7 @@ class Album(_Record):
             year=extracted.year,
             yearOriginal=extracted.year,
             confidence=extracted.confidence,
+            coverBox=extracted.coverBox,
         )
 
 
