@@ -10,6 +10,8 @@ import pytest
 from hypothesis import settings
 from moto import mock_aws
 
+from albums.local_stack.provisioning import create_registry_table
+
 settings.register_profile("project", max_examples=100, deadline=None)
 settings.load_profile("project")
 
@@ -29,31 +31,7 @@ def aws() -> Iterator[None]:
 
 @pytest.fixture
 def dynamodb_table(aws: None) -> str:
-    """An empty registry table on moto, created from the infrastructure's key schema."""
-    from album_registry.domain import keys
-
-    client = boto3.client("dynamodb")
+    """An empty registry table on moto."""
     name = "albums-test"
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": attribute, "AttributeType": "S"}
-            for attribute in (keys.PARTITION_KEY, keys.SORT_KEY, keys.GSI1_PARTITION_KEY, keys.GSI1_SORT_KEY)
-        ],
-        KeySchema=[
-            {"AttributeName": keys.PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": keys.SORT_KEY, "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": keys.GSI1_NAME,
-                "KeySchema": [
-                    {"AttributeName": keys.GSI1_PARTITION_KEY, "KeyType": "HASH"},
-                    {"AttributeName": keys.GSI1_SORT_KEY, "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    create_registry_table(boto3.client("dynamodb"), name)
     return name

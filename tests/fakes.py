@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 from album_registry.domain import ids
@@ -32,6 +33,7 @@ class InMemoryAlbumRepository:
         self.executions: dict[tuple[WorkflowType, str], Execution] = {}
         self.albums: dict[tuple[WorkflowType, str, int], Album] = {}
         self.tasks: dict[tuple[WorkflowType, str], ValidationTask] = {}
+        self._lock = threading.Lock()
 
     def create_execution(self, execution: Execution) -> bool:
         key = (execution.workflowType, execution.executionId)
@@ -72,11 +74,12 @@ class InMemoryAlbumRepository:
         return self.tasks.get((workflow, task_id))
 
     def close_task(self, task: ValidationTask, *, expected_status: str) -> bool:
-        stored = self.tasks.get((task.workflowType, task.taskId))
-        if stored is None or stored.status != expected_status:
-            return False
-        self.tasks[(task.workflowType, task.taskId)] = task
-        return True
+        with self._lock:  # as atomic as DynamoDB's conditional write
+            stored = self.tasks.get((task.workflowType, task.taskId))
+            if stored is None or stored.status != expected_status:
+                return False
+            self.tasks[(task.workflowType, task.taskId)] = task
+            return True
 
     def list_executions(self, workflow, *, status=None, limit=50):
         found = [e for (kind, _), e in self.executions.items() if kind == workflow]

@@ -29,3 +29,11 @@ DEFAULT_VISION_PROVIDER = "offline"
 DEFAULT_BEDROCK_MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 ALBUMS_PER_IMAGE = 6
+
+# CloudWatch namespaces of the custom metrics, one per pattern (keyed by the
+# workflow type's value) and one for the validation API both share.
+METRICS_NAMESPACES = {
+    "step-functions": "VinylAlbums/StepFunctions",
+    "durable-functions": "VinylAlbums/DurableFunctions",
+}
+VALIDATION_API_METRICS_NAMESPACE = "VinylAlbums/ValidationApi"

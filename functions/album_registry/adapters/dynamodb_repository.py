@@ -7,6 +7,9 @@ album write cannot undo progress made after it.
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -174,6 +177,51 @@ class DynamoDbAlbumRepository:
         )
         return [items.album_from_item(item) for item in found]
 
+    def page_tasks(
+        self,
+        workflows: Sequence[WorkflowType],
+        *,
+        status: str = TaskStatus.PENDING.value,
+        limit: int = 50,
+        page_token: str | None = None,
+    ) -> tuple[list[ValidationTask], str | None]:
+        """Tasks of one status across ``workflows``, oldest first, one page at a time.
+
+        Every pattern's tasks of a status share one GSI1 partition sorted by
+        ``{createdAt}#{taskId}``, the same order for both patterns. The token is
+        the sort key of the last task returned, so a page resumes each partition
+        with ``GSI1SK > token`` and the merge stays in order.
+        """
+        after = decode_page_token(page_token) if page_token else None
+        candidates: list[dict[str, Any]] = []
+        for workflow in workflows:
+            condition = "GSI1PK = :gsi"
+            values = {":gsi": keys.tasks_gsi1pk(workflow, status)}
+            if after is not None:
+                condition += " AND GSI1SK > :after"
+                values[":after"] = after
+            # One more than asked shows whether another page exists.
+            candidates.extend(
+                self._query(key_condition=condition, values=values, index=True, limit=limit + 1)
+            )
+        candidates.sort(key=lambda item: item[keys.GSI1_SORT_KEY])
+        page = candidates[:limit]
+        more = len(candidates) > limit
+        next_token = encode_page_token(page[-1][keys.GSI1_SORT_KEY]) if more and page else None
+        return [items.task_from_item(item) for item in page], next_token
+
+    def list_registered_albums(
+        self, workflow: WorkflowType, *, status: str = AlbumStatus.PRICED.value, limit: int = 500
+    ) -> list[tuple[str, Album]]:
+        """Albums of one status with the execution each belongs to."""
+        found = self._query(
+            key_condition="GSI1PK = :gsi",
+            values={":gsi": keys.albums_gsi1pk(workflow, status)},
+            index=True,
+            limit=limit,
+        )
+        return [(str(item["executionId"]), items.album_from_item(item)) for item in found]
+
     def _put(
         self,
         item: dict[str, Any],
@@ -266,3 +314,25 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(inner) for inner in value]
     return value
+
+
+class InvalidPageTokenError(Exception):
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(f"page token is not one this API issued: {reason}")
+        self.reason = reason
+
+
+def encode_page_token(sort_key: str) -> str:
+    """Opaque to clients: a page token is only ever handed back."""
+    return base64.urlsafe_b64encode(sort_key.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_page_token(token: str) -> str:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        sort_key = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError) as error:
+        raise InvalidPageTokenError(reason="not base64url") from error
+    if "#task-" not in sort_key:
+        raise InvalidPageTokenError(reason="not a task position")
+    return sort_key

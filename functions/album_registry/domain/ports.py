@@ -6,6 +6,7 @@ offline stack); tests implement them in memory.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -83,3 +84,28 @@ class AlbumRepository(Protocol):
     def list_tasks(
         self, workflow: WorkflowType, *, status: str = "pending", limit: int = 50
     ) -> list[ValidationTask]: ...
+
+
+class RegistryQueries(Protocol):
+    """The read side the validation API and the registry view need."""
+
+    def page_tasks(
+        self,
+        workflows: Sequence[WorkflowType],
+        *,
+        status: str = "pending",
+        limit: int = 50,
+        page_token: str | None = None,
+    ) -> tuple[list[ValidationTask], str | None]:
+        """One page of tasks, oldest first, and the token of the next page (None at the end)."""
+        ...
+
+    def list_registered_albums(
+        self, workflow: WorkflowType, *, status: str = "priced", limit: int = 500
+    ) -> list[tuple[str, Album]]:
+        """Albums of one status, each with its execution id."""
+        ...
+
+    def list_executions(
+        self, workflow: WorkflowType, *, status: str | None = None, limit: int = 50
+    ) -> list[Execution]: ...

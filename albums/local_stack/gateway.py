@@ -1,0 +1,154 @@
+"""One WSGI application on one loopback port: every AWS call of the local stack.
+
+Lambda ``Invoke`` goes to the in-process runtime; the durable-execution API to
+the official local runner; everything else to moto's server backends.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import unquote
+
+from moto.core.config import default_user_config
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from albums.local_stack.lambda_runtime import LocalLambdaRuntime, UnknownFunctionError
+
+_INVOKE = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations$")
+DURABLE_API_PREFIX = "/2025-12-01/durable-execution"
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+# (function, payload, environ) -> (status, headers, body), or None to run the handler.
+DurableInvokeRoute = Callable[[str, bytes, dict[str, Any]], "tuple[int, list[tuple[str, str]], bytes] | None"]
+
+
+def enable_state_machine_execution() -> None:
+    """moto only runs executions (instead of recording them) when asked to."""
+    default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+
+
+class LocalGateway:
+    def __init__(
+        self,
+        runtime: LocalLambdaRuntime,
+        *,
+        durable_api: WsgiApp | None = None,
+        durable_invoke: DurableInvokeRoute | None = None,
+        object_created: Callable[[str, str, str | None, int], None] | None = None,
+    ) -> None:
+        enable_state_machine_execution()
+        self._runtime = runtime
+        self._moto = DomainDispatcherApplication(create_backend_app)
+        self._durable_api = durable_api
+        self._durable_invoke = durable_invoke
+        self._object_created = object_created
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        # Durable execution ARNs hold '/': route on the raw request URI.
+        raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ["PATH_INFO"]).split("?", 1)[0]
+        invoke = _INVOKE.match(raw_path)
+        if invoke and environ["REQUEST_METHOD"] == "POST":
+            return self._invoke(unquote(invoke.group("function")), environ, start_response)
+        if raw_path.startswith(DURABLE_API_PREFIX) and self._durable_api is not None:
+            return self._durable_api(environ, start_response)
+        if self._object_created is not None and _is_s3_object_write(environ):
+            return self._s3_write(environ, start_response)
+        return self._moto(environ, start_response)
+
+    def _s3_write(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Let moto store the object, then tell the trigger a new object exists.
+
+        moto's S3 does not reach EventBridge rules, so the gateway reports
+        the write, as S3's EventBridge integration would.
+        """
+        seen: dict[str, Any] = {}
+
+        def recording_start_response(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, *args)
+
+        body = b"".join(self._moto(environ, recording_start_response))
+        if seen.get("status", "").startswith("200"):
+            raw = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ["PATH_INFO"]).split("?", 1)[0]
+            bucket, _, key = unquote(raw).lstrip("/").partition("/")
+            version = dict((name.lower(), value) for name, value in seen["headers"]).get("x-amz-version-id")
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            threading.Thread(target=self._object_created, args=(bucket, key, version, size), daemon=True).start()
+        return [body]
+
+    def _invoke(self, function: str, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        payload = environ["wsgi.input"].read(length) if length else b""
+        invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")
+        if self._durable_invoke is not None:
+            routed = self._durable_invoke(function, payload, environ)
+            if routed is not None:
+                status, headers, body = routed
+                start_response(f"{status} OK", [("Content-Type", "application/json"), *headers])
+                return [body]
+        if invocation_type == "Event":
+            threading.Thread(target=self._runtime.invoke, args=(function, payload), daemon=True).start()
+            start_response("202 Accepted", [("Content-Type", "application/json")])
+            return [b""]
+        try:
+            result = self._runtime.invoke(function, payload)
+        except UnknownFunctionError as error:
+            body = json.dumps({"Type": "User", "message": str(error)}).encode()
+            start_response(
+                "404 Not Found",
+                [("Content-Type", "application/json"), ("x-amzn-ErrorType", "ResourceNotFoundException")],
+            )
+            return [body]
+        headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "$LATEST")]
+        if result.function_error:
+            headers.append(("X-Amz-Function-Error", result.function_error))
+        start_response("200 OK", headers)
+        return [result.payload]
+
+
+def _is_s3_object_write(environ: dict[str, Any]) -> bool:
+    """A PutObject, CopyObject or CompleteMultipartUpload, path-style."""
+    if "/s3/aws4_request" not in environ.get("HTTP_AUTHORIZATION", ""):
+        return False
+    bucket, _, key = environ["PATH_INFO"].lstrip("/").partition("/")
+    if not bucket or not key:
+        return False
+    query = environ.get("QUERY_STRING", "")
+    if environ["REQUEST_METHOD"] == "PUT":
+        return query == "" or query.startswith("x-id=PutObject") or query.startswith("x-id=CopyObject")
+    return environ["REQUEST_METHOD"] == "POST" and "uploadId=" in query
+
+
+class _QuietRequestHandler(WSGIRequestHandler):
+    """Every SDK call is a request: logging each would drown the output."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
+class GatewayServer:
+    """Serves a gateway on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app: WsgiApp, *, port: int = 0) -> None:
+        self._server: BaseWSGIServer = make_server(
+            "127.0.0.1", port, app, threaded=True, request_handler=_QuietRequestHandler
+        )
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> GatewayServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,117 @@
+"""Runs the project's Lambda handlers in-process for ``Invoke`` calls.
+
+The same handler functions that run in AWS are imported by their handler
+string and called with a Lambda-shaped context; errors come back the way the
+Lambda service reports them (``X-Amz-Function-Error`` plus an error payload),
+so the state-machine interpreter applies Retry and Catch as AWS would.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+
+class UnknownFunctionError(Exception):
+    def __init__(self, *, name: str) -> None:
+        super().__init__(f"function {name!r} is not registered with the local runtime")
+        self.name = name
+
+
+@dataclass
+class LambdaContextStandIn:
+    """The attributes of the Lambda context object that handlers read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 1024
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    timeout_seconds: int = 900
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        elapsed = time.monotonic() - self.started
+        return max(0, int((self.timeout_seconds - elapsed) * 1000))
+
+
+@dataclass
+class InvocationRecord:
+    function_name: str
+    duration_ms: float
+    error: str | None
+
+
+@dataclass(frozen=True)
+class InvocationResult:
+    payload: bytes
+    function_error: str | None = None
+
+
+def function_name_from_identifier(identifier: str) -> str:
+    """A name, a partial ARN or a full ARN (with or without qualifier) to the name."""
+    if ":function:" in identifier:
+        identifier = identifier.split(":function:", 1)[1]
+    return identifier.split(":", 1)[0]
+
+
+def import_handler(handler_path: str) -> Callable[[Any, Any], Any]:
+    module_name, _, attribute = handler_path.rpartition(".")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+class LocalLambdaRuntime:
+    def __init__(self) -> None:
+        self._handlers: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self.invocations: list[InvocationRecord] = []
+
+    def register(self, function_name: str, handler_path: str) -> None:
+        self._handlers[function_name] = handler_path
+
+    def registered(self) -> dict[str, str]:
+        return dict(self._handlers)
+
+    def invoke(self, identifier: str, payload: bytes) -> InvocationResult:
+        name = function_name_from_identifier(identifier)
+        if name not in self._handlers:
+            raise UnknownFunctionError(name=name)
+        handler = import_handler(self._handlers[name])
+        event = json.loads(payload or b"{}")
+        started = time.perf_counter()
+        error: str | None = None
+        try:
+            result = handler(event, LambdaContextStandIn(function_name=name))
+            response = InvocationResult(payload=json.dumps(result).encode())
+        except Exception as raised:  # the Lambda service reports every error the same way
+            error = type(raised).__name__
+            response = InvocationResult(
+                payload=json.dumps(
+                    {
+                        "errorMessage": str(raised),
+                        "errorType": error,
+                        "stackTrace": traceback.format_tb(raised.__traceback__),
+                    }
+                ).encode(),
+                function_error="Unhandled",
+            )
+        with self._lock:
+            self.invocations.append(
+                InvocationRecord(name, (time.perf_counter() - started) * 1000, error)
+            )
+        return response

@@ -1,0 +1,83 @@
+"""Builds the object graph at the handler edge: core service plus adapters.
+
+Handlers call ``registration()``; everything is created once per process
+(Lambda container, or the local stack's in-process runtime), from
+``Settings``. Locally only the endpoints differ: boto3 reads
+``AWS_ENDPOINT_URL`` by itself.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import boto3
+
+from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
+from album_registry.adapters.engine_resumer import Boto3EngineResumer
+from album_registry.adapters.fault_injection import FaultPlan
+from album_registry.adapters.s3_image_store import S3ImageStore
+from album_registry.adapters.system_clock import SystemClock
+from album_registry.catalog import load_album_catalog
+from album_registry.domain.ports import VisionProvider
+from album_registry.domain.price_estimator import OfflinePriceEstimator
+from album_registry.domain.registration import AlbumRegistration
+from album_registry.settings import Settings
+
+
+class UnknownVisionProviderError(Exception):
+    def __init__(self, *, name: str) -> None:
+        super().__init__(f"VISION_PROVIDER {name!r} is not one of: offline, bedrock")
+        self.name = name
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_environment()
+
+
+@cache
+def repository() -> DynamoDbAlbumRepository:
+    return DynamoDbAlbumRepository(boto3.client("dynamodb"), settings().table_name)
+
+
+@cache
+def registration() -> AlbumRegistration:
+    faults = FaultPlan.parse(settings().fault_injection)
+    return AlbumRegistration(
+        repository=faults.wrap_repository(repository()),
+        clock=SystemClock(),
+        images=S3ImageStore(boto3.client("s3")),
+        vision=faults.wrap_vision(vision_provider(settings().vision_provider)),
+        prices=faults.wrap_prices(OfflinePriceEstimator(load_album_catalog())),
+    )
+
+
+@cache
+def engine_resumer() -> Boto3EngineResumer:
+    return Boto3EngineResumer(
+        step_functions=boto3.client("stepfunctions"), lambda_client=boto3.client("lambda")
+    )
+
+
+def reset() -> None:
+    """Forget the object graph, so the next call reads the environment again.
+
+    The local stack calls this when it (re)configures the in-process functions.
+    """
+    for cached in (settings, repository, registration, engine_resumer):
+        cached.cache_clear()
+
+
+def vision_provider(name: str) -> VisionProvider:
+    if name == "offline":
+        from album_registry.adapters.offline_vision import OfflineVisionProvider
+
+        return OfflineVisionProvider(catalog=load_album_catalog())
+    if name == "bedrock":
+        from album_registry.adapters.bedrock_vision import BEDROCK_CLIENT_CONFIG, BedrockVisionProvider
+
+        return BedrockVisionProvider(
+            client=boto3.client("bedrock-runtime", config=BEDROCK_CLIENT_CONFIG),
+            model_id=settings().bedrock_model_id,
+        )
+    raise UnknownVisionProviderError(name=name)

@@ -1,0 +1,55 @@
+"""The person in the loop: one way to resume either engine."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from album_registry.domain import ids
+from album_registry.domain.errors import TaskAlreadyClosedError, TaskNotFoundError
+from album_registry.domain.models import TaskStatus, ValidationTask, WorkflowType
+from album_registry.domain.ports import AlbumRepository, Clock
+from album_registry.domain.registration import ValidationOutcome, timestamp
+
+
+class EngineResumer(Protocol):
+    def resume_step_functions(self, task_token: str, payload: str) -> None: ...
+
+    def resume_durable(self, callback_id: str, payload: str) -> None: ...
+
+
+def submit_validation(
+    task_id: str,
+    outcome: ValidationOutcome,
+    *,
+    repository: AlbumRepository,
+    resumer: EngineResumer,
+    clock: Clock,
+) -> ValidationTask:
+    """Close the pending task, then resume the engine that waits on it.
+
+    The conditional close comes first: of two racing submits only one wins,
+    and the engine is resumed once.
+    """
+    try:
+        workflow = ids.workflow_of(task_id)
+    except ValueError as error:
+        raise TaskNotFoundError(task_id=task_id) from error
+    task = repository.get_task(workflow, task_id)
+    if task is None:
+        raise TaskNotFoundError(task_id=task_id)
+    if task.status is not TaskStatus.PENDING:
+        raise TaskAlreadyClosedError(task_id=task_id, status=task.status.value)
+    completed = task.model_copy(
+        update={"status": TaskStatus.COMPLETED, "completedAt": timestamp(clock.now())}
+    )
+    if not repository.close_task(completed, expected_status=TaskStatus.PENDING.value):
+        current = repository.get_task(workflow, task_id)
+        raise TaskAlreadyClosedError(
+            task_id=task_id, status=current.status.value if current else "gone"
+        )
+    payload = outcome.model_dump_json()
+    if workflow is WorkflowType.STEP_FUNCTIONS:
+        resumer.resume_step_functions(task.taskToken or "", payload)
+    else:
+        resumer.resume_durable(task.callbackId or "", payload)
+    return completed

@@ -1,0 +1,237 @@
+"""The durable-functions pattern: the six steps as one checkpointed handler.
+
+Every call into the core runs inside a named step, so a replay reads results
+from the checkpoint log instead of doing the work again; nothing here reads
+the clock, draws a random number or does I/O outside a step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_durable_execution_sdk_python import (
+    CallbackTimeoutError,
+    DurableContext,
+    DurableOperationError,
+    StepContext,
+    durable_execution,
+    durable_step,
+)
+from aws_durable_execution_sdk_python.config import (
+    CompletionConfig,
+    Duration,
+    MapConfig,
+    StepConfig,
+    WaitForCallbackConfig,
+)
+from aws_durable_execution_sdk_python.retries import RetryStrategyConfig, create_retry_strategy
+from aws_durable_execution_sdk_python.types import WaitForCallbackContext
+
+from botocore.exceptions import ClientError
+
+from album_registry import composition
+from album_registry.domain.errors import VisionUnavailableError
+from album_registry.domain.models import Album, PriceEstimate, WorkflowType
+from album_registry.domain.registration import Upload, ValidationOutcome
+from album_registry.domain import ids
+from album_registry.handlers.observability import emit_validation_wait, logger, metrics_for, timed_step
+from album_registry.handlers.upload_event import upload_from_event
+
+WORKFLOW = WorkflowType.DURABLE_FUNCTIONS
+
+VISION_RETRY = StepConfig(
+    retry_strategy=create_retry_strategy(
+        RetryStrategyConfig(
+            max_attempts=3,
+            initial_delay=Duration.from_seconds(1),
+            backoff_rate=2,
+            retryable_error_types=[VisionUnavailableError],
+        )
+    )
+)
+PRICE_RETRY = StepConfig(
+    retry_strategy=create_retry_strategy(
+        RetryStrategyConfig(max_attempts=3, initial_delay=Duration.from_seconds(1), backoff_rate=2)
+    )
+)
+# Table writes: retried on AWS errors (throttling, 5xx), not on bad data.
+WRITE_RETRY = StepConfig(
+    retry_strategy=create_retry_strategy(
+        RetryStrategyConfig(
+            max_attempts=3,
+            initial_delay=Duration.from_seconds(1),
+            backoff_rate=2,
+            retryable_error_types=[ClientError],
+        )
+    )
+)
+
+
+def _in_step(step: str, execution_id: str | None) -> None:
+    logger.append_keys(step=step, executionId=execution_id, workflowType=WORKFLOW.value)
+
+
+@durable_step
+@timed_step(WORKFLOW, "prepare-execution")
+def prepare_execution(step_context: StepContext, event: dict[str, Any]) -> dict[str, Any]:
+    _in_step("prepare-execution", None)
+    registration = composition.registration()
+    upload = upload_from_event(event)
+    execution = registration.prepare_execution(WORKFLOW, upload)
+    is_new = registration.start_execution(execution)
+    _in_step("prepare-execution", execution.executionId)
+    logger.info("execution prepared", extra={"imageS3Key": upload.key, "isNew": is_new})
+    if is_new:
+        metrics = metrics_for(WORKFLOW)
+        metrics.add_metric(name="ExecutionsStarted", unit="Count", value=1)
+        metrics.flush_metrics()
+    return {"executionId": execution.executionId, "upload": upload.model_dump(), "isNew": is_new}
+
+
+@durable_step
+@timed_step(WORKFLOW, "process-image")
+def process_image(step_context: StepContext, execution_id: str, upload: dict[str, Any]) -> list[dict[str, Any]]:
+    _in_step("process-image", execution_id)
+    albums = composition.registration().process_image(Upload.model_validate(upload))
+    logger.info("albums extracted", extra={"albums": len(albums)})
+    return [album.model_dump(mode="json") for album in albums]
+
+
+@durable_step
+@timed_step(WORKFLOW, "store-initial-data")
+def store_initial_data(step_context: StepContext, execution_id: str, albums: list[dict[str, Any]]) -> None:
+    _in_step("store-initial-data", execution_id)
+    composition.registration().store_albums(
+        WORKFLOW, execution_id, [Album.model_validate(album) for album in albums]
+    )
+
+
+def open_validation_task(execution_id: str, timeout_seconds: int):
+    """The callback submitter: store the task with its callback id."""
+
+    @timed_step(WORKFLOW, "open-validation")
+    def submit(callback_id: str, callback_context: WaitForCallbackContext) -> None:
+        _in_step("wait-for-validation", execution_id)
+        task = composition.registration().open_validation(
+            WORKFLOW, execution_id, timeout_seconds=timeout_seconds, callback_id=callback_id
+        )
+        logger.info("validation task opened", extra={"taskId": task.taskId})
+
+    return submit
+
+
+@durable_step
+@timed_step(WORKFLOW, "validation-timeout")
+def time_out_validation(step_context: StepContext, execution_id: str) -> None:
+    _in_step("validation-timeout", execution_id)
+    composition.registration().time_out_validation(WORKFLOW, execution_id)
+    logger.info("validation timed out; going on with the extracted data")
+
+
+@durable_step
+@timed_step(WORKFLOW, "apply-validation")
+def apply_validation(step_context: StepContext, execution_id: str, outcome: dict[str, Any]) -> list[dict[str, Any]]:
+    _in_step("apply-validation", execution_id)
+    albums = composition.registration().apply_validation(
+        WORKFLOW, execution_id, ValidationOutcome.model_validate(outcome)
+    )
+    emit_validation_wait(WORKFLOW, composition.repository().get_task(WORKFLOW, ids.task_id_for_execution(execution_id)))
+    return [album.model_dump(mode="json") for album in albums]
+
+
+@durable_step
+@timed_step(WORKFLOW, "estimate-price")
+def estimate_price(step_context: StepContext, album: dict[str, Any]) -> dict[str, Any]:
+    return composition.registration().estimate_price(Album.model_validate(album)).model_dump()
+
+
+@durable_step
+@timed_step(WORKFLOW, "record-price")
+def record_price(step_context: StepContext, execution_id: str, album: dict[str, Any], estimate: dict[str, Any]) -> None:
+    composition.registration().record_price(
+        WORKFLOW, execution_id, Album.model_validate(album), PriceEstimate.model_validate(estimate)
+    )
+
+
+@durable_step
+@timed_step(WORKFLOW, "record-price-failure")
+def record_price_failure(step_context: StepContext, execution_id: str, album: dict[str, Any], reason: str) -> None:
+    _in_step("estimate-price", execution_id)
+    logger.warning("price agent failed", extra={"albumIndex": album["albumIndex"], "reason": reason})
+    composition.registration().record_price_failure(WORKFLOW, execution_id, Album.model_validate(album), reason)
+
+
+@durable_step
+@timed_step(WORKFLOW, "complete-execution")
+def complete_execution(step_context: StepContext, execution_id: str) -> dict[str, Any]:
+    _in_step("complete-execution", execution_id)
+    execution = composition.registration().complete_execution(WORKFLOW, execution_id)
+    metrics = metrics_for(WORKFLOW)
+    metrics.add_metric(name="ExecutionsCompleted", unit="Count", value=1)
+    metrics.add_metric(name="WorkflowDuration", unit="Milliseconds", value=execution.durationMs or 0)
+    metrics.add_metric(name="PriceAgentFailures", unit="Count", value=execution.priceFailedCount or 0)
+    metrics.flush_metrics()
+    return execution.model_dump(mode="json")
+
+
+@durable_step
+@timed_step(WORKFLOW, "mark-execution-failed")
+def mark_execution_failed(step_context: StepContext, execution_id: str, error: str) -> None:
+    _in_step("mark-execution-failed", execution_id)
+    logger.error("execution failed", extra={"error": error})
+    composition.registration().fail_execution(WORKFLOW, execution_id, error)
+    metrics = metrics_for(WORKFLOW)
+    metrics.add_metric(name="ExecutionsFailed", unit="Count", value=1)
+    metrics.flush_metrics()
+
+
+def price_album(context: DurableContext, item: dict[str, Any], index: int, items: list[dict[str, Any]]) -> str:
+    """One price agent: retried on its own; a lasting failure is recorded, not raised."""
+    execution_id, album = item["executionId"], item["album"]
+    try:
+        estimate = context.step(estimate_price(album), name="estimate-price", config=PRICE_RETRY)
+    except DurableOperationError as error:
+        context.step(record_price_failure(execution_id, album, error.message or str(error)), name="record-price-failure")
+        return "price_failed"
+    context.step(record_price(execution_id, album, estimate), name="record-price", config=WRITE_RETRY)
+    return "priced"
+
+
+@durable_execution
+def handler(event: dict[str, Any], context: DurableContext) -> dict[str, Any]:
+    prepared = context.step(prepare_execution(event), name="prepare-execution", config=WRITE_RETRY)
+    execution_id = prepared["executionId"]
+    if not prepared["isNew"]:
+        return {"executionId": execution_id, "status": "duplicate"}
+    timeout_seconds = composition.settings().validation_timeout_seconds
+    try:
+        albums = context.step(process_image(execution_id, prepared["upload"]), name="process-image", config=VISION_RETRY)
+        context.step(store_initial_data(execution_id, albums), name="store-initial-data", config=WRITE_RETRY)
+        try:
+            answer = context.wait_for_callback(
+                open_validation_task(execution_id, timeout_seconds),
+                name="wait-for-validation",
+                config=WaitForCallbackConfig(timeout=Duration.from_seconds(timeout_seconds)),
+            )
+            outcome = ValidationOutcome.model_validate_json(answer).model_dump(mode="json")
+        except CallbackTimeoutError:
+            context.step(time_out_validation(execution_id), name="validation-timeout", config=WRITE_RETRY)
+            outcome = ValidationOutcome(reviewed=False).model_dump(mode="json")
+        albums = context.step(apply_validation(execution_id, outcome), name="apply-validation", config=WRITE_RETRY)
+        context.map(
+            [{"executionId": execution_id, "album": album} for album in albums],
+            price_album,
+            name="estimate-prices",
+            config=MapConfig(
+                max_concurrency=composition.settings().price_agent_concurrency,
+                completion_config=CompletionConfig.all_completed(),
+            ),
+        )
+        return context.step(complete_execution(execution_id), name="complete-execution", config=WRITE_RETRY)
+    except DurableOperationError as error:
+        context.step(
+            mark_execution_failed(execution_id, error.message or str(error)),
+            name="mark-execution-failed",
+            config=WRITE_RETRY,
+        )
+        raise

@@ -1,0 +1,91 @@
+"""Resuming a paused workflow: one submit wins, the engine is resumed once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from album_registry.domain.errors import TaskAlreadyClosedError, TaskNotFoundError
+from album_registry.domain.models import TaskStatus, WorkflowType
+from album_registry.domain.registration import AlbumRegistration, Upload, ValidationOutcome
+from album_registry.domain.validation import submit_validation
+from tests.fakes import FixedImageStore, InMemoryAlbumRepository, ScriptedVision, SteppingClock, six_covers
+
+
+class RecordingResumer:
+    def __init__(self) -> None:
+        self.resumed: list[tuple[str, str, str]] = []
+        self._lock = threading.Lock()
+
+    def resume_step_functions(self, task_token: str, payload: str) -> None:
+        with self._lock:
+            self.resumed.append(("sfn", task_token, payload))
+
+    def resume_durable(self, callback_id: str, payload: str) -> None:
+        with self._lock:
+            self.resumed.append(("durable", callback_id, payload))
+
+
+def paused(workflow: WorkflowType):
+    repository = InMemoryAlbumRepository()
+    service = AlbumRegistration(
+        repository=repository, clock=SteppingClock(), images=FixedImageStore(), vision=ScriptedVision(six_covers())
+    )
+    upload = Upload(bucket="b", key="uploads/x.png", version="1")
+    execution = service.prepare_execution(workflow, upload)
+    service.start_execution(execution)
+    service.store_albums(workflow, execution.executionId, service.process_image(upload))
+    handle = {"task_token": "token-1"} if workflow is WorkflowType.STEP_FUNCTIONS else {"callback_id": "cb-1"}
+    task = service.open_validation(workflow, execution.executionId, timeout_seconds=60, **handle)
+    return repository, task
+
+
+@pytest.mark.parametrize("workflow", list(WorkflowType))
+def test_submit_resumes_the_engine_that_waits(workflow):
+    repository, task = paused(workflow)
+    resumer = RecordingResumer()
+    outcome = ValidationOutcome(reviewed=True)
+    closed = submit_validation(task.taskId, outcome, repository=repository, resumer=resumer, clock=SteppingClock())
+    assert closed.status is TaskStatus.COMPLETED
+    expected_engine = "sfn" if workflow is WorkflowType.STEP_FUNCTIONS else "durable"
+    expected_handle = "token-1" if workflow is WorkflowType.STEP_FUNCTIONS else "cb-1"
+    assert resumer.resumed == [(expected_engine, expected_handle, outcome.model_dump_json())]
+
+
+def test_a_second_submit_is_refused_and_sends_nothing():
+    repository, task = paused(WorkflowType.DURABLE_FUNCTIONS)
+    resumer = RecordingResumer()
+    submit_validation(task.taskId, ValidationOutcome(reviewed=True), repository=repository, resumer=resumer, clock=SteppingClock())
+    with pytest.raises(TaskAlreadyClosedError, match="already completed"):
+        submit_validation(task.taskId, ValidationOutcome(reviewed=True), repository=repository, resumer=resumer, clock=SteppingClock())
+    assert len(resumer.resumed) == 1
+
+
+def test_racing_submits_resume_once():
+    repository, task = paused(WorkflowType.STEP_FUNCTIONS)
+    resumer = RecordingResumer()
+    errors: list[Exception] = []
+
+    def submit() -> None:
+        try:
+            submit_validation(task.taskId, ValidationOutcome(reviewed=True), repository=repository, resumer=resumer, clock=SteppingClock())
+        except TaskAlreadyClosedError as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(resumer.resumed) == 1
+    assert len(errors) == 7
+
+
+@pytest.mark.parametrize("task_id", ["task-sf-0000", "nonsense", ""])
+def test_unknown_tasks_are_not_found(task_id):
+    with pytest.raises(TaskNotFoundError):
+        submit_validation(
+            task_id, ValidationOutcome(reviewed=True), repository=InMemoryAlbumRepository(),
+            resumer=RecordingResumer(), clock=SteppingClock(),
+        )

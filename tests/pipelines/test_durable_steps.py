@@ -1,0 +1,84 @@
+"""Each durable step on its own, outside any execution, on moto."""
+
+from __future__ import annotations
+
+import logging
+
+import boto3
+import pytest
+
+from album_registry import composition, constants
+from album_registry.domain.models import AlbumStatus, ExecutionStatus, TaskStatus, WorkflowType
+from album_registry.handlers import durable_pipeline as steps
+from album_registry.handlers.upload_event import object_created_event
+from albums.local_stack.provisioning import create_upload_bucket
+from aws_durable_execution_sdk_python import StepContext
+
+WORKFLOW = WorkflowType.DURABLE_FUNCTIONS
+
+
+def step_context() -> StepContext:
+    return StepContext(logger=logging.getLogger("test"), attempt=1)
+
+
+@pytest.fixture
+def configured(dynamodb_table, monkeypatch, shelf_photo):
+    monkeypatch.setenv(constants.TABLE_NAME_ENV, dynamodb_table)
+    monkeypatch.setenv(constants.VISION_PROVIDER_ENV, "offline")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    composition.reset()
+    create_upload_bucket(boto3.client("s3"), "photos")
+    version = boto3.client("s3").put_object(Bucket="photos", Key="uploads/one.jpg", Body=shelf_photo)["VersionId"]
+    yield object_created_event(bucket="photos", key="uploads/one.jpg", version=version)
+    composition.reset()
+
+
+def prepared(event) -> dict:
+    return steps.prepare_execution(event)(step_context())
+
+
+def test_prepare_execution_stores_the_record_once(configured):
+    first = prepared(configured)
+    again = prepared(configured)
+    assert first["isNew"] is True and again["isNew"] is False
+    assert first["executionId"] == again["executionId"]
+    stored = composition.repository().get_execution(WORKFLOW, first["executionId"])
+    assert stored.status is ExecutionStatus.RUNNING
+
+
+def test_process_image_and_store_initial_data(configured):
+    execution_id = prepared(configured)["executionId"]
+    upload = prepared(configured)["upload"]
+    albums = steps.process_image(execution_id, upload)(step_context())
+    assert [album["albumIndex"] for album in albums] == [1, 2, 3, 4, 5, 6]
+    steps.store_initial_data(execution_id, albums)(step_context())
+    assert len(composition.repository().get_albums(WORKFLOW, execution_id)) == 6
+    assert composition.repository().get_execution(WORKFLOW, execution_id).albumCount == 6
+
+
+def test_submitter_opens_the_task_and_timeout_closes_it(configured):
+    execution_id = prepared(configured)["executionId"]
+    steps.open_validation_task(execution_id, 60)("callback-7", None)
+    task = composition.repository().get_task(WORKFLOW, f"task-{execution_id}")
+    assert (task.status, task.callbackId) == (TaskStatus.PENDING, "callback-7")
+    steps.time_out_validation(execution_id)(step_context())
+    assert composition.repository().get_task(WORKFLOW, f"task-{execution_id}").status is TaskStatus.TIMEOUT
+
+
+def test_price_steps_record_success_and_failure(configured):
+    execution_id = prepared(configured)["executionId"]
+    album = {"albumIndex": 1, "artist": "Miles Davis", "albumName": "Kind of Blue", "year": 1959}
+    estimate = steps.estimate_price(album)(step_context())
+    assert estimate["priceEstimate"] > 0 and estimate["priceSource"] == "offline-model"
+    steps.record_price(execution_id, album, estimate)(step_context())
+    steps.record_price_failure(execution_id, {**album, "albumIndex": 2}, "boom")(step_context())
+    albums = composition.repository().get_albums(WORKFLOW, execution_id)
+    assert [(a.albumIndex, a.status) for a in albums] == [(1, AlbumStatus.PRICED), (2, AlbumStatus.PRICE_FAILED)]
+
+
+def test_complete_and_fail_are_final(configured):
+    execution_id = prepared(configured)["executionId"]
+    completed = steps.complete_execution(execution_id)(step_context())
+    assert completed["status"] == "completed"
+    steps.mark_execution_failed(execution_id, "late failure")(step_context())
+    assert composition.repository().get_execution(WORKFLOW, execution_id).status is ExecutionStatus.COMPLETED
