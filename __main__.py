@@ -1,0 +1,121 @@
+"""The vinyl album registry on AWS: both registration patterns in one stack.
+
+This program only wires the components together from the stack's settings
+(``components/settings.py`` documents every key) and exports what the
+``albums`` tool reads: ``pulumi stack output --json --stack NAME``.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components import (
+    DurablePipeline,
+    DurablePipelineArgs,
+    Observability,
+    ObservabilityArgs,
+    SharedData,
+    SharedDataArgs,
+    StepFunctionsPipeline,
+    StepFunctionsPipelineArgs,
+    Trigger,
+    TriggerArgs,
+    ValidationApi,
+    ValidationApiArgs,
+    lambda_code,
+    load_settings,
+)
+from components.settings import PROJECT_NAME
+
+settings = load_settings()
+
+# The stack's own provider: its region, and the roles to assume into the
+# stack's account when aws:assumeRoles is set (none: the caller's credentials).
+provider = aws.Provider(
+    f"aws-{settings.stack}",
+    region=settings.region,
+    profile=settings.profile,
+    assume_roles=[
+        aws.ProviderAssumeRoleArgs(**role.provider_args()) for role in settings.assume_roles
+    ]
+    or None,
+    default_tags=aws.ProviderDefaultTagsArgs(tags={"project": PROJECT_NAME, "stack": settings.stack}),
+)
+on_stack_account = pulumi.ResourceOptions(providers=[provider])
+code = lambda_code(settings.lambda_archive_path)
+
+data = SharedData("shared-data", SharedDataArgs(settings=settings), on_stack_account)
+step_functions = StepFunctionsPipeline(
+    "step-functions",
+    StepFunctionsPipelineArgs(
+        settings=settings,
+        code=code,
+        account_id=data.account_id,
+        table_name=data.table_name,
+        table_arn=data.table_arn,
+        bucket_name=data.bucket_name,
+        bucket_arn=data.bucket_arn,
+    ),
+    on_stack_account,
+)
+durable = DurablePipeline(
+    "durable",
+    DurablePipelineArgs(
+        settings=settings,
+        code=code,
+        account_id=data.account_id,
+        table_name=data.table_name,
+        table_arn=data.table_arn,
+        bucket_name=data.bucket_name,
+        bucket_arn=data.bucket_arn,
+    ),
+    on_stack_account,
+)
+validation_api = ValidationApi(
+    "validation-api",
+    ValidationApiArgs(
+        settings=settings,
+        code=code,
+        table_name=data.table_name,
+        table_arn=data.table_arn,
+        bucket_name=data.bucket_name,
+        bucket_arn=data.bucket_arn,
+        state_machine_arn=step_functions.state_machine_arn,
+        durable_function_arn=durable.function_arn,
+        durable_alias_arn=durable.alias_arn,
+    ),
+    on_stack_account,
+)
+trigger = Trigger(
+    "trigger",
+    TriggerArgs(
+        settings=settings,
+        bucket_name=data.bucket_name,
+        state_machine_arn=step_functions.state_machine_arn,
+        durable_function_name=durable.function_name,
+        durable_alias_name=durable.alias_name,
+        durable_alias_arn=durable.alias_arn,
+    ),
+    on_stack_account,
+)
+observability = Observability(
+    "observability",
+    ObservabilityArgs(
+        settings=settings,
+        state_machine_arn=step_functions.state_machine_arn,
+        durable_function_name=durable.function_name,
+        dead_letter_queue_names=trigger.dead_letter_queue_names,
+    ),
+    on_stack_account,
+)
+
+pulumi.export("stack", settings.stack)
+pulumi.export("region", settings.region)
+pulumi.export("bucketName", data.bucket_name)
+pulumi.export("tableName", data.table_name)
+pulumi.export("stateMachineArn", step_functions.state_machine_arn)
+pulumi.export("durableFunctionName", durable.function_name)
+pulumi.export("durableFunctionAliasArn", durable.alias_arn)
+pulumi.export("validationApiUrl", validation_api.url)
+pulumi.export("dashboardUrl", observability.dashboard_url)

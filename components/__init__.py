@@ -1,0 +1,33 @@
+"""Pulumi components of the vinyl album registry, one module each."""
+
+from __future__ import annotations
+
+from components.durable_pipeline import DurablePipeline, DurablePipelineArgs
+from components.lambda_package import build_lambda_archive, lambda_code
+from components.observability import Observability, ObservabilityArgs
+from components.settings import StackSettings, lambda_environment, load_settings
+from components.shared_data import SharedData, SharedDataArgs
+from components.step_functions_pipeline import StepFunctionsPipeline, StepFunctionsPipelineArgs
+from components.trigger import Trigger, TriggerArgs, upload_event_pattern
+from components.validation_api import ValidationApi, ValidationApiArgs
+
+__all__ = [
+    "DurablePipeline",
+    "DurablePipelineArgs",
+    "Observability",
+    "ObservabilityArgs",
+    "SharedData",
+    "SharedDataArgs",
+    "StackSettings",
+    "StepFunctionsPipeline",
+    "StepFunctionsPipelineArgs",
+    "Trigger",
+    "TriggerArgs",
+    "ValidationApi",
+    "ValidationApiArgs",
+    "build_lambda_archive",
+    "lambda_code",
+    "lambda_environment",
+    "load_settings",
+    "upload_event_pattern",
+]

@@ -1,0 +1,141 @@
+"""The durable-functions pattern: one durable Lambda, published, behind an alias."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+from album_registry.domain.models import WorkflowType
+from album_registry.domain.s3_keys import UPLOAD_PREFIX
+
+from components import iam_policies
+from components.python_function import function_log_group, python_function
+from components.settings import (
+    METRICS_NAMESPACES,
+    StackSettings,
+    bedrock_model_arns,
+    lambda_environment,
+)
+
+DURABLE_HANDLER = "album_registry.handlers.durable_pipeline.handler"
+# EventBridge and callers invoke this alias: a durable function must be invoked
+# through a version or alias, never $LATEST.
+LIVE_ALIAS = "live"
+
+
+class DurablePipelineArgs:
+    def __init__(
+        self,
+        *,
+        settings: StackSettings,
+        code: pulumi.Input[pulumi.Archive],
+        account_id: pulumi.Input[str],
+        table_name: pulumi.Input[str],
+        table_arn: pulumi.Input[str],
+        bucket_name: pulumi.Input[str],
+        bucket_arn: pulumi.Input[str],
+    ) -> None:
+        self.settings = settings
+        self.code = code
+        self.account_id = account_id
+        self.table_name = table_name
+        self.table_arn = table_arn
+        self.bucket_name = bucket_name
+        self.bucket_arn = bucket_arn
+
+
+class DurablePipeline(pulumi.ComponentResource):
+    """The durable Lambda (``durable_config`` from the stack settings, published
+    on every change), its ``live`` alias, and its role: checkpoints and state on
+    its own qualified ARNs, the table, the uploads, and Bedrock when used."""
+
+    def __init__(
+        self, name: str, args: DurablePipelineArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("vinyl:index:DurablePipeline", name, {}, opts)
+        settings = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        function_name = settings.name("durable-pipeline")
+
+        self.log_group = function_log_group(
+            f"{name}-logs", function_name=function_name, settings=settings, parent=self
+        )
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            name=settings.name("durable-role"),
+            assume_role_policy=iam_policies.service_trust_policy("lambda.amazonaws.com"),
+            opts=child,
+        )
+        self.function = python_function(
+            f"{name}-function",
+            function_name=function_name,
+            handler=DURABLE_HANDLER,
+            description="Durable registration pipeline",
+            code=args.code,
+            role_arn=self.role.arn,
+            log_group=self.log_group,
+            environment=lambda_environment(
+                settings,
+                service="durable-pipeline",
+                metrics_namespace=METRICS_NAMESPACES[WorkflowType.DURABLE_FUNCTIONS],
+                workflow=WorkflowType.DURABLE_FUNCTIONS,
+                table_name=args.table_name,
+                bucket_name=args.bucket_name,
+            ),
+            settings=settings,
+            parent=self,
+            durable_config=aws.lambda_.FunctionDurableConfigArgs(
+                execution_timeout=settings.durable_execution_timeout_seconds,
+                retention_period=settings.durable_retention_days,
+            ),
+            publish=True,
+        )
+
+        statements = [
+            iam_policies.allow(
+                "DurableExecution",
+                iam_policies.DURABLE_EXECUTION_ACTIONS,
+                [iam_policies.qualified_arns(self.function.arn)],
+            ),
+            iam_policies.log_write_statement([self.log_group.arn]),
+            iam_policies.xray_statement(),
+            iam_policies.table_statement(args.table_arn),
+            iam_policies.upload_read_statement(args.bucket_arn, UPLOAD_PREFIX),
+        ]
+        if settings.uses_bedrock:
+            statements.append(
+                iam_policies.bedrock_statement(
+                    pulumi.Output.from_input(args.account_id).apply(
+                        lambda account: bedrock_model_arns(
+                            settings.bedrock_model_id, settings.region, account
+                        )
+                    )
+                )
+            )
+        self.policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            name=settings.name("durable-policy"),
+            role=self.role.id,
+            policy=iam_policies.policy_document(statements),
+            opts=child,
+        )
+        # Nothing can invoke the function before the alias exists, and the alias
+        # waits for the policy, so no execution starts without its permissions.
+        self.alias = aws.lambda_.Alias(
+            f"{name}-alias",
+            name=LIVE_ALIAS,
+            function_name=self.function.name,
+            function_version=self.function.version,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy]),
+        )
+
+        self.function_name: pulumi.Output[str] = self.function.name
+        self.function_arn: pulumi.Output[str] = self.function.arn
+        self.alias_arn: pulumi.Output[str] = self.alias.arn
+        self.alias_name: pulumi.Output[str] = self.alias.name
+        self.register_outputs(
+            {
+                "functionName": self.function_name,
+                "functionArn": self.function_arn,
+                "aliasArn": self.alias_arn,
+            }
+        )

@@ -1,0 +1,240 @@
+"""The Step Functions pattern: a Standard state machine and its six task Lambdas."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+from album_registry.domain.models import WorkflowType
+from album_registry.domain.s3_keys import UPLOAD_PREFIX
+from statemachine.definition import render_definition
+
+from components import iam_policies
+from components.python_function import function_log_group, python_function
+from components.settings import (
+    METRICS_NAMESPACES,
+    StackSettings,
+    bedrock_model_arns,
+    lambda_environment,
+)
+
+_HANDLER_MODULE = "album_registry.handlers.step_functions_tasks"
+_DYNAMODB_INTEGRATION_PREFIX = "arn:aws:states:::dynamodb:"
+
+
+@dataclass(frozen=True)
+class TaskFunction:
+    """One task of the workflow: its Lambda's name suffix, handler, and ASL placeholder."""
+
+    suffix: str
+    handler_name: str
+    placeholder: str
+
+    @property
+    def handler(self) -> str:
+        return f"{_HANDLER_MODULE}.{self.handler_name}"
+
+
+TASK_FUNCTIONS = (
+    TaskFunction("prepare-execution", "prepare_execution_handler", "PrepareExecutionFunctionArn"),
+    TaskFunction("process-image", "process_image_handler", "ProcessImageFunctionArn"),
+    TaskFunction("open-validation", "open_validation_handler", "OpenValidationFunctionArn"),
+    TaskFunction("apply-validation", "apply_validation_handler", "ApplyValidationFunctionArn"),
+    TaskFunction("estimate-price", "estimate_price_handler", "EstimatePriceFunctionArn"),
+    TaskFunction("complete-execution", "complete_execution_handler", "CompleteExecutionFunctionArn"),
+)
+
+
+class StepFunctionsPipelineArgs:
+    def __init__(
+        self,
+        *,
+        settings: StackSettings,
+        code: pulumi.Input[pulumi.Archive],
+        account_id: pulumi.Input[str],
+        table_name: pulumi.Input[str],
+        table_arn: pulumi.Input[str],
+        bucket_name: pulumi.Input[str],
+        bucket_arn: pulumi.Input[str],
+    ) -> None:
+        self.settings = settings
+        self.code = code
+        self.account_id = account_id
+        self.table_name = table_name
+        self.table_arn = table_arn
+        self.bucket_name = bucket_name
+        self.bucket_arn = bucket_arn
+
+
+class StepFunctionsPipeline(pulumi.ComponentResource):
+    """The task Lambdas (one role), and the state machine built from the ASL
+    template with their ARNs, with execution logging and X-Ray tracing. Its role
+    invokes exactly those Lambdas and writes exactly the registry table."""
+
+    def __init__(
+        self, name: str, args: StepFunctionsPipelineArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("vinyl:index:StepFunctionsPipeline", name, {}, opts)
+        settings = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+
+        function_names = {task.suffix: settings.name(f"sf-{task.suffix}") for task in TASK_FUNCTIONS}
+        self.log_groups = {
+            task.suffix: function_log_group(
+                f"{name}-{task.suffix}-logs",
+                function_name=function_names[task.suffix],
+                settings=settings,
+                parent=self,
+            )
+            for task in TASK_FUNCTIONS
+        }
+
+        self.task_role = aws.iam.Role(
+            f"{name}-task-role",
+            name=settings.name("sf-task-role"),
+            assume_role_policy=iam_policies.service_trust_policy("lambda.amazonaws.com"),
+            opts=child,
+        )
+        task_statements = [
+            iam_policies.log_write_statement([group.arn for group in self.log_groups.values()]),
+            iam_policies.xray_statement(),
+            iam_policies.table_statement(args.table_arn),
+            iam_policies.upload_read_statement(args.bucket_arn, UPLOAD_PREFIX),
+        ]
+        if settings.uses_bedrock:
+            task_statements.append(
+                iam_policies.bedrock_statement(
+                    pulumi.Output.from_input(args.account_id).apply(
+                        lambda account: bedrock_model_arns(
+                            settings.bedrock_model_id, settings.region, account
+                        )
+                    )
+                )
+            )
+        self.task_policy = aws.iam.RolePolicy(
+            f"{name}-task-policy",
+            name=settings.name("sf-task-policy"),
+            role=self.task_role.id,
+            policy=iam_policies.policy_document(task_statements),
+            opts=child,
+        )
+
+        environment = lambda_environment(
+            settings,
+            service="step-functions-pipeline",
+            metrics_namespace=METRICS_NAMESPACES[WorkflowType.STEP_FUNCTIONS],
+            workflow=WorkflowType.STEP_FUNCTIONS,
+            table_name=args.table_name,
+            bucket_name=args.bucket_name,
+        )
+        self.functions = {
+            task.suffix: python_function(
+                f"{name}-{task.suffix}",
+                function_name=function_names[task.suffix],
+                handler=task.handler,
+                description=f"Step Functions task: {task.suffix}",
+                code=args.code,
+                role_arn=self.task_role.arn,
+                log_group=self.log_groups[task.suffix],
+                environment=environment,
+                settings=settings,
+                parent=self,
+                depends_on=[self.task_policy],
+            )
+            for task in TASK_FUNCTIONS
+        }
+        function_arns = [function.arn for function in self.functions.values()]
+
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-state-machine-logs",
+            name=f"/aws/vendedlogs/states/{settings.name('registration')}",
+            retention_in_days=settings.log_retention_days,
+            opts=child,
+        )
+        self.state_machine_role = aws.iam.Role(
+            f"{name}-state-machine-role",
+            name=settings.name("sf-state-machine-role"),
+            assume_role_policy=iam_policies.service_trust_policy("states.amazonaws.com"),
+            opts=child,
+        )
+        substitutions: dict[str, pulumi.Input[str | int]] = {
+            task.placeholder: self.functions[task.suffix].arn for task in TASK_FUNCTIONS
+        }
+        substitutions["TableName"] = args.table_name
+        substitutions["ValidationTimeoutSeconds"] = settings.validation_timeout_seconds
+        substitutions["PriceAgentConcurrency"] = settings.price_agent_concurrency
+        self.definition: pulumi.Output[str] = pulumi.Output.all(**substitutions).apply(
+            render_definition
+        )
+
+        self.state_machine_policy = aws.iam.RolePolicy(
+            f"{name}-state-machine-policy",
+            name=settings.name("sf-state-machine-policy"),
+            role=self.state_machine_role.id,
+            policy=iam_policies.policy_document(
+                [
+                    iam_policies.allow(
+                        "InvokeTaskFunctions",
+                        ("lambda:InvokeFunction",),
+                        [*function_arns, *(iam_policies.qualified_arns(arn) for arn in function_arns)],
+                    ),
+                    {
+                        "Sid": "WriteRegistryTable",
+                        "Effect": "Allow",
+                        "Action": self.definition.apply(table_actions_of_definition),
+                        "Resource": [args.table_arn],
+                    },
+                    iam_policies.xray_statement(),
+                    iam_policies.log_delivery_statement(),
+                ]
+            ),
+            opts=child,
+        )
+        self.state_machine = aws.sfn.StateMachine(
+            f"{name}-state-machine",
+            name=settings.name("registration"),
+            type="STANDARD",
+            role_arn=self.state_machine_role.arn,
+            definition=self.definition,
+            logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
+                log_destination=pulumi.Output.concat(self.log_group.arn, ":*"),
+                include_execution_data=True,
+                level="ALL",
+            ),
+            tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=True),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.state_machine_policy]),
+        )
+
+        self.state_machine_arn: pulumi.Output[str] = self.state_machine.arn
+        self.state_machine_name: pulumi.Output[str] = self.state_machine.name
+        self.register_outputs(
+            {
+                "stateMachineArn": self.state_machine_arn,
+                "taskFunctionNames": [function.name for function in self.functions.values()],
+            }
+        )
+
+
+def table_actions_of_definition(definition: str) -> list[str]:
+    """The DynamoDB actions the workflow's own integrations call, e.g.
+    ``arn:aws:states:::dynamodb:putItem`` needs ``dynamodb:PutItem``: the role
+    may do exactly what the template does to the table."""
+    actions: set[str] = set()
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            resource = node.get("Resource")
+            if isinstance(resource, str) and resource.startswith(_DYNAMODB_INTEGRATION_PREFIX):
+                api = resource[len(_DYNAMODB_INTEGRATION_PREFIX):].split(".", 1)[0]
+                actions.add(f"dynamodb:{api[:1].upper()}{api[1:]}")
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(json.loads(definition))
+    return sorted(actions)
