@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-MODULES: list[ModuleType] = []
+from albums.commands import local_commands, vision_commands
+
+MODULES: list[ModuleType] = [local_commands, vision_commands]
 
 __all__ = ["MODULES"]

@@ -1,0 +1,223 @@
+"""Provisions the local stack from the Pulumi program itself.
+
+The program (``__main__.py``) runs under Pulumi mocks for a stack named
+``local``; every resource it declares is recorded with its resolved inputs
+(``albums.local_stack.pulumi_program``), then created here on the local
+endpoint: the table with the program's key schema, the bucket with its
+versioning and EventBridge switch, each Lambda registered with its own
+handler string and environment, the state machine with the definition the
+program rendered, the trigger rule, its targets and their dead-letter queues.
+Nothing is declared twice; a test compares the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from albums.local_stack.durable_service import DurableFunctionSettings, LocalDurableService
+from albums.local_stack.lambda_runtime import ACCOUNT_ID, REGION, LocalLambdaRuntime
+from albums.local_stack.pulumi_program import ProgramRun, RecordedResource, run_program
+
+LOCAL_STACK_NAME = "local"
+LOCAL_PROJECT_CONFIG: dict[str, object] = {
+    "aws:region": REGION,
+    "vinyl-album-registry:visionProvider": "offline",
+}
+
+
+@dataclass
+class LocalDeployment:
+    program: ProgramRun
+    functions: dict[str, str] = field(default_factory=dict)  # name -> handler
+    durable_functions: list[str] = field(default_factory=list)
+    shared_environment: dict[str, str] = field(default_factory=dict)
+    per_function_environment: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return {name: str(value) for name, value in self.program.exports.items()}
+
+
+def provision(
+    *,
+    endpoint: str,
+    runtime: LocalLambdaRuntime,
+    durable: LocalDurableService,
+    config: Mapping[str, object] | None = None,
+) -> LocalDeployment:
+    program = run_program(LOCAL_STACK_NAME, {**LOCAL_PROJECT_CONFIG, **(config or {})})
+    deployment = LocalDeployment(program=program)
+    clients = _Clients(endpoint)
+    for resource in program.resources:
+        _create(resource, clients, runtime, durable, deployment)
+    deployment.shared_environment = _shared(deployment.per_function_environment)
+    return deployment
+
+
+class _Clients:
+    def __init__(self, endpoint: str) -> None:
+        def client(service: str) -> Any:
+            return boto3.client(
+                service,
+                endpoint_url=endpoint,
+                region_name=REGION,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
+            )
+
+        self.dynamodb = client("dynamodb")
+        self.s3 = client("s3")
+        self.step_functions = client("stepfunctions")
+        self.events = client("events")
+        self.sqs = client("sqs")
+        self.logs = client("logs")
+
+
+def _create(
+    resource: RecordedResource,
+    clients: _Clients,
+    runtime: LocalLambdaRuntime,
+    durable: LocalDurableService,
+    deployment: LocalDeployment,
+) -> None:
+    inputs = resource.inputs
+    match resource.type:
+        case "aws:dynamodb/table:Table":
+            _ignore_existing(lambda: clients.dynamodb.create_table(**_table_request(inputs)))
+        case "aws:s3/bucket:Bucket":
+            _ignore_existing(lambda: clients.s3.create_bucket(Bucket=inputs["bucket"]))
+        case "aws:s3/bucketVersioning:BucketVersioning":
+            status = inputs["versioningConfiguration"]["status"]
+            clients.s3.put_bucket_versioning(
+                Bucket=inputs["bucket"], VersioningConfiguration={"Status": status}
+            )
+        case "aws:s3/bucketNotification:BucketNotification" if inputs.get("eventbridge"):
+            clients.s3.put_bucket_notification_configuration(
+                Bucket=inputs["bucket"], NotificationConfiguration={"EventBridgeConfiguration": {}}
+            )
+        case "aws:lambda/function:Function":
+            name = inputs["name"]
+            runtime.register(name, inputs["handler"])
+            deployment.functions[name] = inputs["handler"]
+            deployment.per_function_environment[name] = dict(
+                inputs.get("environment", {}).get("variables", {})
+            )
+            if inputs.get("durableConfig"):
+                config = inputs["durableConfig"]
+                durable.register(
+                    name,
+                    DurableFunctionSettings(
+                        execution_timeout_seconds=int(config["executionTimeout"]),
+                        retention_period_days=int(config.get("retentionPeriod", 14)),
+                    ),
+                )
+                deployment.durable_functions.append(name)
+        case "aws:sfn/stateMachine:StateMachine":
+            _replace_state_machine(clients.step_functions, inputs)
+        case "aws:sqs/queue:Queue":
+            clients.sqs.create_queue(QueueName=inputs["name"])
+        case "aws:cloudwatch/eventRule:EventRule":
+            clients.events.put_rule(
+                Name=inputs["name"], EventPattern=inputs["eventPattern"], State="ENABLED"
+            )
+        case "aws:cloudwatch/eventTarget:EventTarget":
+            clients.events.put_targets(Rule=inputs["rule"], Targets=[_target(inputs)])
+        case "aws:cloudwatch/logGroup:LogGroup":
+            _ignore_existing(lambda: clients.logs.create_log_group(logGroupName=inputs["name"]))
+
+
+def _table_request(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    key_schema = [{"AttributeName": inputs["hashKey"], "KeyType": "HASH"}]
+    if inputs.get("rangeKey"):
+        key_schema.append({"AttributeName": inputs["rangeKey"], "KeyType": "RANGE"})
+    request: dict[str, Any] = {
+        "TableName": inputs["name"],
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": attribute["name"], "AttributeType": attribute["type"]}
+            for attribute in inputs["attributes"]
+        ],
+        "KeySchema": key_schema,
+    }
+    indexes = inputs.get("globalSecondaryIndexes") or []
+    if indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index["name"],
+                "KeySchema": [
+                    {"AttributeName": key["attributeName"], "KeyType": key["keyType"]}
+                    for key in index["keySchemas"]
+                ],
+                "Projection": {"ProjectionType": index.get("projectionType", "ALL")},
+            }
+            for index in indexes
+        ]
+    return request
+
+
+def _replace_state_machine(step_functions: Any, inputs: Mapping[str, Any]) -> None:
+    arn = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{inputs['name']}"
+    try:
+        step_functions.update_state_machine(stateMachineArn=arn, definition=inputs["definition"])
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "StateMachineDoesNotExist":
+            raise
+        step_functions.create_state_machine(
+            name=inputs["name"],
+            definition=inputs["definition"],
+            roleArn=inputs["roleArn"],
+            type=inputs.get("type", "STANDARD"),
+        )
+
+
+def _target(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    target: dict[str, Any] = {"Id": inputs["targetId"], "Arn": inputs["arn"]}
+    if inputs.get("roleArn"):
+        target["RoleArn"] = inputs["roleArn"]
+    if inputs.get("deadLetterConfig"):
+        target["DeadLetterConfig"] = {"Arn": inputs["deadLetterConfig"]["arn"]}
+    if inputs.get("retryPolicy"):
+        policy = inputs["retryPolicy"]
+        target["RetryPolicy"] = {
+            "MaximumRetryAttempts": int(policy["maximumRetryAttempts"]),
+            "MaximumEventAgeInSeconds": int(policy["maximumEventAgeInSeconds"]),
+        }
+    return target
+
+
+def _shared(per_function: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """The variables every function has with the same value.
+
+    The in-process runtime shares one environment between functions; what
+    differs per function (service name, metrics namespace, workflow type) is
+    not read by the code, which knows its own pattern.
+    """
+    environments = list(per_function.values())
+    if not environments:
+        return {}
+    first = environments[0]
+    return {
+        name: value
+        for name, value in first.items()
+        if all(environment.get(name) == value for environment in environments[1:])
+    }
+
+
+def _ignore_existing(create: Any) -> None:
+    """After a restart the saved table and bucket are back already."""
+    try:
+        create()
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in (
+            "ResourceInUseException",
+            "BucketAlreadyOwnedByYou",
+            "BucketAlreadyExists",
+            "ResourceAlreadyExistsException",
+        ):
+            raise
+

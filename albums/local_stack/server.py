@@ -1,0 +1,194 @@
+"""``albums local up``: the embedded local AWS, one loopback endpoint.
+
+Made of real engines: moto's server backends (S3, DynamoDB, Step Functions
+with execution on, EventBridge, SQS, IAM, CloudWatch Logs), the official
+durable-execution runner with its sqlite store, and an in-process Lambda
+runtime running this project's handlers. The stack is provisioned from the
+Pulumi program itself, run under mocks (see ``provisioner``).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+
+from album_registry import composition
+from albums.local_stack.durable_service import LocalDurableService
+from albums.local_stack.gateway import GatewayServer, LocalGateway
+from albums.local_stack.lambda_runtime import REGION, LocalLambdaRuntime
+from albums.local_stack.persistence import BackendSnapshots, PeriodicSaver
+from albums.local_stack.provisioner import LocalDeployment, provision
+from albums.local_stack.trigger import UploadTrigger
+
+DEFAULT_PORT = 4566
+DEFAULT_DATA_DIR = Path(".local-stack")
+SAVE_INTERVAL_SECONDS = 5.0
+STATE_FILE = "stack.json"
+
+NOT_PERSISTED = (
+    "Step Functions executions in flight are not saved: after a restart they are gone "
+    "(their records stay in DynamoDB). Messages in the trigger's dead-letter queues are not saved either. Durable executions, DynamoDB items and S3 objects survive."
+)
+
+
+class LocalStackStartError(Exception):
+    """The stack cannot start here; the message is the one-line reason."""
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LocalStackInfo:
+    """What a running stack writes to its data dir, for the CLI's other verbs."""
+
+    endpoint: str
+    pid: int
+    outputs: dict[str, str]
+
+    @classmethod
+    def read(cls, data_dir: Path) -> LocalStackInfo | None:
+        path = data_dir / STATE_FILE
+        if not path.exists():
+            return None
+        fields = json.loads(path.read_text())
+        return cls(endpoint=fields["endpoint"], pid=fields["pid"], outputs=fields["outputs"])
+
+    def write(self, data_dir: Path) -> None:
+        (data_dir / STATE_FILE).write_text(
+            json.dumps({"endpoint": self.endpoint, "pid": self.pid, "outputs": self.outputs}, indent=2)
+        )
+
+
+class LocalStack:
+    def __init__(
+        self,
+        *,
+        port: int = DEFAULT_PORT,
+        data_dir: Path = DEFAULT_DATA_DIR,
+        config: dict[str, object] | None = None,
+    ) -> None:
+        self._port = port
+        self._data_dir = data_dir
+        self._config = config or {}
+        self.runtime = LocalLambdaRuntime()
+        self._server: GatewayServer | None = None
+        self._durable: LocalDurableService | None = None
+        self._saver: PeriodicSaver | None = None
+        self._snapshots = BackendSnapshots(data_dir)
+        self.deployment: LocalDeployment | None = None
+        self.trigger: UploadTrigger | None = None
+        self._stopped = threading.Event()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self._port}"
+
+    def start(self) -> LocalStack:
+        self._check_data_dir()
+        self._check_port()
+        restored = self._snapshots.restore()
+        self._durable = LocalDurableService(data_dir=self._data_dir, lambda_endpoint=self.endpoint)
+        gateway = LocalGateway(
+            self.runtime,
+            durable_api=self._durable.forward,
+            durable_invoke=self._durable.route_invoke,
+            object_created=self._object_created,
+        )
+        self._server = GatewayServer(gateway, port=self._port).start()
+        self._use_this_endpoint()
+        self._durable.start()
+        self.deployment = provision(
+            endpoint=self.endpoint, runtime=self.runtime, durable=self._durable, config=self._config
+        )
+        os.environ.update(self.deployment.shared_environment)
+        composition.reset()
+        self.trigger = UploadTrigger(
+            events=boto3.client("events"),
+            step_functions=boto3.client("stepfunctions"),
+            lambda_client=boto3.client("lambda"),
+            sqs=boto3.client("sqs"),
+        )
+        self._snapshots.save()
+        self._saver = PeriodicSaver(self._snapshots, SAVE_INTERVAL_SECONDS)
+        self._saver.start()
+        LocalStackInfo(endpoint=self.endpoint, pid=os.getpid(), outputs=self.deployment.outputs).write(
+            self._data_dir
+        )
+        self.restored_services = restored
+        return self
+
+    def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        if self._saver is not None:
+            self._saver.stop()
+        self._snapshots.save()
+        if self._durable is not None:
+            self._durable.stop()
+        if self._server is not None:
+            self._server.stop()
+        (self._data_dir / STATE_FILE).unlink(missing_ok=True)
+
+    def serve_until_signalled(self) -> None:
+        """Block until SIGTERM or SIGINT, then stop cleanly (saving state)."""
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signal_number, lambda *_: self._stopped.set())
+        self._stopped.wait()
+        self._stopped.clear()
+        self.stop()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _object_created(self, bucket: str, key: str, version: str | None, size: int) -> None:
+        if self.trigger is not None:
+            self.trigger.object_created(bucket, key, version, size)
+
+    def _use_this_endpoint(self) -> None:
+        """Every SDK client in this process, and moto's interpreter, talk to the stack."""
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": self.endpoint,
+                "MOTO_PORT": str(self._port),
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+                "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+                "POWERTOOLS_TRACE_DISABLED": "true",
+            }
+        )
+
+    def _check_data_dir(self) -> None:
+        try:
+            self._data_dir.mkdir(parents=True, exist_ok=True)
+            probe = self._data_dir / ".writable"
+            probe.write_text("")
+            probe.unlink()
+        except OSError as error:
+            raise LocalStackStartError(
+                reason=f"data dir {self._data_dir} is not writable: {error.strerror}"
+            ) from error
+
+    def _check_port(self) -> None:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", self._port))
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    raise LocalStackStartError(
+                        reason=f"port {self._port} on 127.0.0.1 is in use (try --port)"
+                    ) from error
+                raise LocalStackStartError(reason=f"cannot listen on port {self._port}: {error.strerror}") from error
