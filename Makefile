@@ -13,7 +13,13 @@ $(INSTALLED): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(INSTALLED)
 
-test: $(INSTALLED)
+# The browser tests drive Debian's chromium (Playwright must not download one).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium
+
+test: $(INSTALLED) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 demo: $(INSTALLED)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestR
 
 from album_registry import composition, constants
 from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
+from album_registry.adapters.engine_resumer import Boto3EngineResumer
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain import ids
 from album_registry.domain.models import TaskStatus, ValidationTask, WorkflowType
@@ -56,17 +58,19 @@ class EngineOutcome:
     output: str | None
 
 
-class _LocalResumer:
+class LocalResumer:
     """Step Functions through its API; durable callbacks through the test runner."""
 
     def __init__(self, step_functions: Any, runner: DurableFunctionTestRunner) -> None:
         self._step_functions = step_functions
         self._runner = runner
 
-    def resume_step_functions(self, task_token: str, payload: str) -> None:
-        self._step_functions.send_task_success(taskToken=task_token, output=payload)
+    def resume_step_functions(self, task_id: str, task_token: str, payload: str) -> None:
+        Boto3EngineResumer(step_functions=self._step_functions, lambda_client=None).resume_step_functions(
+            task_id, task_token, payload
+        )
 
-    def resume_durable(self, callback_id: str, payload: str) -> None:
+    def resume_durable(self, task_id: str, callback_id: str, payload: str) -> None:
         self._runner.send_callback_success(callback_id, payload.encode())
 
 
@@ -100,15 +104,20 @@ class LocalPipelines:
         self.runtime = LocalLambdaRuntime()
         self._server: GatewayServer | None = None
         self._runner: DurableFunctionTestRunner | None = None
+        self._saved_environment: dict[str, str | None] = {}
 
     def start(self) -> LocalPipelines:
         for task in TASK_FUNCTIONS:
             self.runtime.register(self._function_name(task.suffix), task.handler)
         self._server = GatewayServer(LocalGateway(self.runtime)).start()
-        os.environ.update(self._environment)
-        os.environ["AWS_ENDPOINT_URL"] = self._server.endpoint
-        # moto's interpreter sends its own SDK calls to localhost:MOTO_PORT.
-        os.environ["MOTO_PORT"] = str(self._server.port)
+        overrides = {
+            **self._environment,
+            "AWS_ENDPOINT_URL": self._server.endpoint,
+            # moto's interpreter sends its own SDK calls to localhost:MOTO_PORT.
+            "MOTO_PORT": str(self._server.port),
+        }
+        self._saved_environment = {name: os.environ.get(name) for name in overrides}
+        os.environ.update(overrides)
         composition.reset()
         self.dynamodb = boto3.client("dynamodb")
         self.s3 = boto3.client("s3")
@@ -132,6 +141,12 @@ class LocalPipelines:
             self._runner.close()
         if self._server is not None:
             self._server.stop()
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        composition.reset()
 
     def __enter__(self) -> LocalPipelines:
         return self.start()
@@ -155,8 +170,9 @@ class LocalPipelines:
     def deliver(self, workflow: WorkflowType, event: dict[str, Any]) -> str:
         """Start one pipeline for an S3 event, as the EventBridge rule's target does."""
         if workflow is WorkflowType.STEP_FUNCTIONS:
+            # EventBridge gives each execution its own name; moto would call them all "None".
             return self.step_functions.start_execution(
-                stateMachineArn=self.state_machine_arn, input=json.dumps(event)
+                stateMachineArn=self.state_machine_arn, name=str(uuid.uuid4()), input=json.dumps(event)
             )["executionArn"]
         upload = upload_from_event(event)
         name = ids.execution_id_for_upload(workflow, bucket=upload.bucket, key=upload.key, version=upload.version)
@@ -192,13 +208,13 @@ class LocalPipelines:
             time.sleep(0.05)
         raise TimeoutError(f"no pending validation task for {execution_id} within {timeout} s")
 
+    @property
+    def resumer(self) -> LocalResumer:
+        return LocalResumer(self.step_functions, self.durable_runner)
+
     def submit(self, task_id: str, outcome: ValidationOutcome) -> ValidationTask:
         return submit_validation(
-            task_id,
-            outcome,
-            repository=self.repository,
-            resumer=_LocalResumer(self.step_functions, self.durable_runner),
-            clock=SystemClock(),
+            task_id, outcome, repository=self.repository, resumer=self.resumer, clock=SystemClock()
         )
 
     def wait_for_state_machine(self, execution_arn: str, timeout: float = 120) -> dict[str, Any]:

@@ -85,7 +85,8 @@ class UploadTrigger:
 
     def _start(self, arn: str, event: dict[str, Any]) -> None:
         if arn.startswith("arn:aws:states:"):
-            self._step_functions.start_execution(stateMachineArn=arn, input=json.dumps(event))
+            # EventBridge names each execution it starts; moto would call them all "None".
+            self._step_functions.start_execution(stateMachineArn=arn, name=event["id"], input=json.dumps(event))
         elif arn.startswith("arn:aws:lambda:"):
             self._lambda.invoke(FunctionName=arn, InvocationType="Event", Payload=json.dumps(event).encode())
         else:

@@ -18,11 +18,11 @@ class RecordingResumer:
         self.resumed: list[tuple[str, str, str]] = []
         self._lock = threading.Lock()
 
-    def resume_step_functions(self, task_token: str, payload: str) -> None:
+    def resume_step_functions(self, task_id: str, task_token: str, payload: str) -> None:
         with self._lock:
             self.resumed.append(("sfn", task_token, payload))
 
-    def resume_durable(self, callback_id: str, payload: str) -> None:
+    def resume_durable(self, task_id: str, callback_id: str, payload: str) -> None:
         with self._lock:
             self.resumed.append(("durable", callback_id, payload))
 

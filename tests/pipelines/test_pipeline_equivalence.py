@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import re
+import json
 
 import boto3
 
-from album_registry.adapters.dynamodb_repository import unmarshal
 from album_registry.domain.models import AlbumCorrection, WorkflowType
 from album_registry.domain.registration import ValidationOutcome
-
-# What legitimately differs between the two patterns' items: when things
-# happened, the engine's resume handle, and the tenant itself.
-_VOLATILE = {"startedAt", "updatedAt", "completedAt", "createdAt", "expiresAt", "durationMs", "taskToken", "callbackId"}
-_TENANT = re.compile(r"\b(sf|ldf)(#|-)")
-_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
-
-
-def tenant_neutral(item: dict) -> dict:
-    neutral = {}
-    for name, value in item.items():
-        if name in _VOLATILE or name == "workflowType":
-            continue
-        if isinstance(value, str):
-            value = _TIMESTAMP.sub("<time>", _TENANT.sub(r"<tenant>\2", value))
-        neutral[name] = value
-    return neutral
-
-
-def items_by_pattern(pipelines) -> dict[WorkflowType, list[dict]]:
-    scanned = [unmarshal(item) for item in boto3.client("dynamodb").scan(TableName=pipelines.table_name)["Items"]]
-    grouped: dict[WorkflowType, list[dict]] = {workflow: [] for workflow in WorkflowType}
-    for item in scanned:
-        grouped[WorkflowType(item["workflowType"])].append(tenant_neutral(item))
-    return {workflow: sorted(found, key=lambda i: (i["pk"], i["sk"])) for workflow, found in grouped.items()}
+from tests.table_items import items_by_pattern
 
 
 def run_both(pipelines, photo, review: ValidationOutcome | None):
@@ -53,7 +28,7 @@ def test_same_image_gives_equal_albums_prices_and_items(local_pipelines, shelf_p
     assert {o.status for o in outcomes.values()} == {"SUCCEEDED"}
     albums = {w: pipelines.repository.get_albums(w, started.execution_id(w)) for w in WorkflowType}
     assert albums[WorkflowType.STEP_FUNCTIONS] == albums[WorkflowType.DURABLE_FUNCTIONS]
-    items = items_by_pattern(pipelines)
+    items = items_by_pattern(boto3.client("dynamodb"), pipelines.table_name)
     assert len(items[WorkflowType.STEP_FUNCTIONS]) == 8  # execution, six albums, one task
     assert items[WorkflowType.STEP_FUNCTIONS] == items[WorkflowType.DURABLE_FUNCTIONS]
 
@@ -63,7 +38,7 @@ def test_timed_out_tasks_are_recorded_alike(local_pipelines, shelf_photo):
     pipelines = local_pipelines(validation_timeout_seconds=1)
     _, outcomes = run_both(pipelines, shelf_photo, review=None)
     assert {o.status for o in outcomes.values()} == {"SUCCEEDED"}
-    items = items_by_pattern(pipelines)
+    items = items_by_pattern(boto3.client("dynamodb"), pipelines.table_name)
     assert items[WorkflowType.STEP_FUNCTIONS] == items[WorkflowType.DURABLE_FUNCTIONS]
 
 
@@ -82,6 +57,4 @@ def test_a_replayed_durable_execution_gives_an_identical_result(local_pipelines,
     for step in ("prepare-execution", "process-image", "store-initial-data", "apply-validation", "complete-execution"):
         assert step_starts.count(step) == 1, f"{step} ran {step_starts.count(step)} times"
     stored = pipelines.repository.get_execution(workflow, started.execution_id(workflow))
-    import json
-
     assert json.loads(outcome.output) == stored.model_dump(mode="json")

@@ -76,3 +76,12 @@ class TaskAlreadyClosedError(AlbumRegistryError):
         super().__init__(f"validation task {task_id} is already {status}")
         self.task_id = task_id
         self.status = status
+
+
+class EngineNoLongerWaitingError(AlbumRegistryError):
+    """The engine had already given up on the task (it timed out there)."""
+
+    def __init__(self, *, task_id: str, reason: str) -> None:
+        super().__init__(f"validation task {task_id} expired on its engine ({reason})")
+        self.task_id = task_id
+        self.reason = reason

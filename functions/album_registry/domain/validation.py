@@ -5,16 +5,23 @@ from __future__ import annotations
 from typing import Protocol
 
 from album_registry.domain import ids
-from album_registry.domain.errors import TaskAlreadyClosedError, TaskNotFoundError
+from album_registry.domain.errors import (
+    EngineNoLongerWaitingError,
+    TaskAlreadyClosedError,
+    TaskNotFoundError,
+)
 from album_registry.domain.models import TaskStatus, ValidationTask, WorkflowType
 from album_registry.domain.ports import AlbumRepository, Clock
 from album_registry.domain.registration import ValidationOutcome, timestamp
 
 
 class EngineResumer(Protocol):
-    def resume_step_functions(self, task_token: str, payload: str) -> None: ...
+    """Sends a person's answer to the engine; raises ``EngineNoLongerWaitingError``
+    when the engine has given up on the task already."""
 
-    def resume_durable(self, callback_id: str, payload: str) -> None: ...
+    def resume_step_functions(self, task_id: str, task_token: str, payload: str) -> None: ...
+
+    def resume_durable(self, task_id: str, callback_id: str, payload: str) -> None: ...
 
 
 def submit_validation(
@@ -28,7 +35,8 @@ def submit_validation(
     """Close the pending task, then resume the engine that waits on it.
 
     The conditional close comes first: of two racing submits only one wins,
-    and the engine is resumed once.
+    and the engine is resumed once. If the engine refuses the answer, the task
+    is reopened as it was.
     """
     try:
         workflow = ids.workflow_of(task_id)
@@ -48,8 +56,19 @@ def submit_validation(
             task_id=task_id, status=current.status.value if current else "gone"
         )
     payload = outcome.model_dump_json()
-    if workflow is WorkflowType.STEP_FUNCTIONS:
-        resumer.resume_step_functions(task.taskToken or "", payload)
-    else:
-        resumer.resume_durable(task.callbackId or "", payload)
+    try:
+        if workflow is WorkflowType.STEP_FUNCTIONS:
+            resumer.resume_step_functions(task_id, task.taskToken or "", payload)
+        else:
+            resumer.resume_durable(task_id, task.callbackId or "", payload)
+    except EngineNoLongerWaitingError:
+        # The engine timed out first and went on with the extracted data.
+        timed_out = task.model_copy(update={"status": TaskStatus.TIMEOUT, "completedAt": completed.completedAt})
+        repository.close_task(timed_out, expected_status=TaskStatus.COMPLETED.value)
+        raise
+    except Exception:
+        # The answer did not get through: reopen the task so that the person
+        # (or the timeout) can still close it, then report the failure.
+        repository.close_task(task, expected_status=TaskStatus.COMPLETED.value)
+        raise
     return completed

@@ -1,0 +1,110 @@
+"""A real ``albums local up`` in a child process, on a free loopback port."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
+from album_registry.adapters.engine_resumer import Boto3EngineResumer
+from albums.local_stack.durable_service import free_loopback_port
+from albums.local_stack.server import LocalStackInfo
+
+STARTUP_TIMEOUT_SECONDS = 60
+
+
+@dataclass
+class RunningStack:
+    port: int
+    data_dir: Path
+    process: subprocess.Popen
+    log: Path
+    validation_timeout: int | None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        info = LocalStackInfo.read(self.data_dir)
+        assert info is not None, "the stack wrote no state file"
+        return info.outputs
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
+    def repository(self) -> DynamoDbAlbumRepository:
+        return DynamoDbAlbumRepository(self.client("dynamodb"), self.outputs["tableName"])
+
+    def resumer(self) -> Boto3EngineResumer:
+        return Boto3EngineResumer(step_functions=self.client("stepfunctions"), lambda_client=self.client("lambda"))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+
+def start_stack(data_dir: Path, port: int, *, validation_timeout: int | None = None) -> RunningStack:
+    log = data_dir.parent / f"{data_dir.name}-{port}-{time.monotonic_ns()}.log"
+    command = [sys.executable, "-m", "albums.cli", "local", "up", "--port", str(port), "--data-dir", str(data_dir)]
+    if validation_timeout is not None:
+        command += ["--validation-timeout", str(validation_timeout)]
+    environment = {name: value for name, value in os.environ.items() if name != "AWS_ENDPOINT_URL"}
+    process = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT, env=environment)
+    stack = RunningStack(port, data_dir, process, log, validation_timeout)
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"albums local up exited {process.returncode}:\n{log.read_text()[-3000:]}")
+        if "ready in" in log.read_text():
+            return stack
+        time.sleep(0.1)
+    stack.stop()
+    raise AssertionError(f"albums local up not ready in {STARTUP_TIMEOUT_SECONDS} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def running_stack(tmp_path_factory) -> Iterator[RunningStack]:
+    stack = start_stack(tmp_path_factory.mktemp("stack") / "data", free_loopback_port())
+    yield stack
+    stack.stop()
+
+
+def wait_until(predicate, *, timeout: float = 60, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def json_lines(text: str) -> list[dict]:
+    found = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            try:
+                found.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return found

@@ -1,0 +1,176 @@
+"""End to end against a real ``albums local up`` on a free port."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from album_registry.adapters.system_clock import SystemClock
+from album_registry.domain import ids
+from album_registry.domain.models import AlbumCorrection, ExecutionStatus, WorkflowType
+from album_registry.domain.registration import ValidationOutcome
+from album_registry.domain.validation import submit_validation
+from albums.local_stack.durable_service import free_loopback_port
+from albums.local_stack.provisioner import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
+from albums.local_stack.pulumi_program import run_program
+from tests.local_stack.conftest import start_stack, wait_until
+from tests.table_items import items_by_pattern
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def upload(stack, key: str, body: bytes) -> dict[WorkflowType, str]:
+    """Put an object; the execution ids each pattern derives for it."""
+    bucket = stack.outputs["bucketName"]
+    version = stack.client("s3").put_object(Bucket=bucket, Key=key, Body=body)["VersionId"]
+    return {
+        workflow: ids.execution_id_for_upload(workflow, bucket=bucket, key=key, version=version)
+        for workflow in WorkflowType
+    }
+
+
+def wait_for_status(stack, execution_ids, statuses, timeout=60):
+    repository = stack.repository()
+
+    def reached():
+        found = {w: repository.get_execution(w, i) for w, i in execution_ids.items()}
+        return found if all(e is not None and e.status.value in statuses for e in found.values()) else None
+
+    return wait_until(reached, timeout=timeout, what=f"executions {list(execution_ids.values())} in {statuses}")
+
+
+def validate_all(stack, execution_ids, outcome: ValidationOutcome) -> None:
+    repository = stack.repository()
+    for workflow, execution_id in execution_ids.items():
+        submit_validation(
+            f"task-{execution_id}", outcome, repository=repository, resumer=stack.resumer(), clock=SystemClock()
+        )
+
+
+def test_an_upload_starts_both_pipelines_with_distinct_ids(running_stack):
+    """Properties 1 and 2: one upload, two workflows, two distinct ids."""
+    execution_ids = upload(running_stack, "uploads/e2e-start.jpg", (SAMPLES / "shelf-02.jpg").read_bytes())
+    executions = wait_for_status(running_stack, execution_ids, {"waiting_validation"})
+    assert len(set(execution_ids.values())) == 2
+    for workflow, execution in executions.items():
+        assert execution.workflowType is workflow
+        assert execution.imageS3Key == "uploads/e2e-start.jpg"
+
+
+def test_validated_uploads_complete_with_equal_items_per_pattern(running_stack):
+    """Properties 4, 14, 29 and 30: tagged, prefixed, and equal across patterns."""
+    execution_ids = upload(running_stack, "uploads/e2e-complete.jpg", (SAMPLES / "shelf-03.jpg").read_bytes())
+    wait_for_status(running_stack, execution_ids, {"waiting_validation"})
+    validate_all(
+        running_stack, execution_ids, ValidationOutcome(reviewed=True, corrections=[AlbumCorrection(albumIndex=2, year=1972)])
+    )
+    executions = wait_for_status(running_stack, execution_ids, {"completed"})
+    assert all(e.pricedCount is not None for e in executions.values())
+    items = items_by_pattern(running_stack.client("dynamodb"), running_stack.outputs["tableName"])
+    mine = {
+        workflow: [item for item in items[workflow] if "e2e-complete" in json.dumps(item) or execution_ids[workflow][-32:] in json.dumps(item)]
+        for workflow in WorkflowType
+    }
+    assert len(mine[WorkflowType.STEP_FUNCTIONS]) == 8
+    assert mine[WorkflowType.STEP_FUNCTIONS] == mine[WorkflowType.DURABLE_FUNCTIONS]
+    albums = running_stack.repository().get_albums(WorkflowType.STEP_FUNCTIONS, execution_ids[WorkflowType.STEP_FUNCTIONS])
+    assert albums[1].year == 1972
+
+
+@pytest.mark.parametrize(
+    ("key", "body"),
+    [("photos/shelf.jpg", "sample"), ("uploads/shelf.gif", "sample")],
+    ids=["wrong-prefix", "wrong-extension"],
+)
+def test_uploads_outside_the_rules_start_nothing(running_stack, key, body):
+    before = items_by_pattern(running_stack.client("dynamodb"), running_stack.outputs["tableName"])
+    execution_ids = upload(running_stack, key, (SAMPLES / "shelf-01.jpg").read_bytes())
+    # Give the trigger the time it takes for a real upload to show up.
+    other = upload(running_stack, "uploads/e2e-marker.jpg", (SAMPLES / "shelf-01.jpg").read_bytes())
+    wait_for_status(running_stack, other, {"waiting_validation"})
+    repository = running_stack.repository()
+    assert all(repository.get_execution(w, i) is None for w, i in execution_ids.items())
+    after = items_by_pattern(running_stack.client("dynamodb"), running_stack.outputs["tableName"])
+    for workflow in WorkflowType:
+        assert [i for i in before[workflow]] == [i for i in after[workflow] if i in before[workflow]]
+
+
+def test_a_file_that_is_not_an_image_ends_failed_with_the_reason(running_stack):
+    execution_ids = upload(running_stack, "uploads/notes.jpg", b"these are my shopping notes, not a photo")
+    executions = wait_for_status(running_stack, execution_ids, {"failed"})
+    for execution in executions.values():
+        assert "image" in execution.error.lower()
+    repository = running_stack.repository()
+    assert all(repository.get_albums(w, i) == [] for w, i in execution_ids.items())
+
+
+def test_the_local_stack_is_the_program(running_stack):
+    """One source of truth: what runs locally is what the Pulumi program declares."""
+    program = run_program(LOCAL_STACK_NAME, dict(LOCAL_PROJECT_CONFIG))
+    assert running_stack.outputs == {name: str(value) for name, value in program.exports.items()}
+    table = program.one("aws:dynamodb/table:Table").inputs
+    described = running_stack.client("dynamodb").describe_table(TableName=table["name"])["Table"]
+    assert {(k["AttributeName"], k["KeyType"]) for k in described["KeySchema"]} == {
+        (table["hashKey"], "HASH"),
+        (table["rangeKey"], "RANGE"),
+    }
+    assert [index["IndexName"] for index in described["GlobalSecondaryIndexes"]] == [
+        index["name"] for index in table["globalSecondaryIndexes"]
+    ]
+    machine = program.one("aws:sfn/stateMachine:StateMachine").inputs
+    deployed = running_stack.client("stepfunctions").describe_state_machine(
+        stateMachineArn=running_stack.outputs["stateMachineArn"]
+    )
+    assert json.loads(deployed["definition"]) == json.loads(machine["definition"])
+    rule = program.one("aws:cloudwatch/eventRule:EventRule").inputs
+    events = running_stack.client("events")
+    assert json.loads(events.describe_rule(Name=rule["name"])["EventPattern"]) == json.loads(rule["eventPattern"])
+    targets = {t["Arn"] for t in events.list_targets_by_rule(Rule=rule["name"])["Targets"]}
+    assert targets == {t.inputs["arn"] for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")}
+
+
+def test_restart_keeps_the_data_and_a_paused_durable_workflow_completes(tmp_path):
+    stack = start_stack(tmp_path / "data", free_loopback_port())
+    try:
+        execution_ids = upload(stack, "uploads/e2e-restart.jpg", (SAMPLES / "shelf-04.jpg").read_bytes())
+        wait_for_status(stack, execution_ids, {"waiting_validation"})
+    finally:
+        stack.stop()
+    stack = start_stack(tmp_path / "data", stack.port)
+    try:
+        assert "restored saved state" in stack.log.read_text()
+        durable = WorkflowType.DURABLE_FUNCTIONS
+        execution = stack.repository().get_execution(durable, execution_ids[durable])
+        assert execution.status is ExecutionStatus.WAITING_VALIDATION
+        validate_all(stack, {durable: execution_ids[durable]}, ValidationOutcome(reviewed=True))
+        completed = wait_for_status(stack, {durable: execution_ids[durable]}, {"completed"})
+        assert completed[durable].albumCount == 6
+    finally:
+        stack.stop()
+
+
+def test_a_port_in_use_or_an_unwritable_data_dir_is_refused_with_one_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = subprocess.run(
+            [sys.executable, "-m", "albums.cli", "local", "up", "--port", str(port), "--data-dir", str(tmp_path / "d")],
+            capture_output=True, text=True, timeout=60,
+        )
+    assert busy.returncode == 2
+    assert busy.stderr.strip().splitlines() == [f"albums local up: port {port} on 127.0.0.1 is in use (try --port)"]
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    unwritable = subprocess.run(
+        [sys.executable, "-m", "albums.cli", "local", "up", "--port", str(free_loopback_port()), "--data-dir", str(blocker / "data")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert unwritable.returncode == 2
+    assert len(unwritable.stderr.strip().splitlines()) == 1
+    assert "is not writable" in unwritable.stderr
