@@ -81,8 +81,9 @@ class StackSettings(BaseModel):
     region: str = DEFAULT_REGION
     profile: str | None = None
     assume_roles: tuple[AssumeRole, ...] = ()
+    # Seconds, not minutes: the demo and the tests let tasks time out quickly.
     validation_timeout_seconds: int = Field(
-        default=constants.DEFAULT_VALIDATION_TIMEOUT_SECONDS, ge=60
+        default=constants.DEFAULT_VALIDATION_TIMEOUT_SECONDS, ge=1
     )
     price_agent_concurrency: int = Field(
         default=constants.DEFAULT_PRICE_AGENT_CONCURRENCY, ge=1, le=40

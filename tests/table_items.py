@@ -10,7 +10,10 @@ from album_registry.domain.models import WorkflowType
 
 # What legitimately differs between the two patterns' items: when things
 # happened, the engine's resume handle, and the tenant itself.
-_VOLATILE = {"startedAt", "updatedAt", "completedAt", "createdAt", "expiresAt", "durationMs", "taskToken", "callbackId"}
+_VOLATILE = {
+    "startedAt", "updatedAt", "completedAt", "createdAt", "expiresAt", "durationMs",
+    "taskToken", "callbackId", "engineExecutionArn",
+}
 _TENANT = re.compile(r"\b(sf|ldf)(#|-)")
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 

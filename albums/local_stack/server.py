@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import signal
 import socket
@@ -94,6 +95,9 @@ class LocalStack:
         return f"http://127.0.0.1:{self._port}"
 
     def start(self) -> LocalStack:
+        # The runner and moto's interpreter log every request and branch at INFO.
+        for noisy in ("aws_durable_execution_sdk_python_testing", "moto"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
         self._check_data_dir()
         self._check_port()
         restored = self._snapshots.restore()

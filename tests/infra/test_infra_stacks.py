@@ -95,7 +95,7 @@ def test_invalid_settings_stop_the_program_before_any_resource() -> None:
 
 
 @given(
-    validation=st.integers(min_value=60, max_value=100_000),
+    validation=st.integers(min_value=1, max_value=100_000),
     durable=st.integers(min_value=1, max_value=200_000),
 )
 def test_durable_timeout_must_outlive_validation_timeout(validation: int, durable: int) -> None:

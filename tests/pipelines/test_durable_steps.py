@@ -34,7 +34,7 @@ def configured(dynamodb_table, monkeypatch, shelf_photo):
 
 
 def prepared(event) -> dict:
-    return steps.prepare_execution(event)(step_context())
+    return steps.prepare_execution(event, "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/run/1")(step_context())
 
 
 def test_prepare_execution_stores_the_record_once(configured):
@@ -44,6 +44,7 @@ def test_prepare_execution_stores_the_record_once(configured):
     assert first["executionId"] == again["executionId"]
     stored = composition.repository().get_execution(WORKFLOW, first["executionId"])
     assert stored.status is ExecutionStatus.RUNNING
+    assert stored.engineExecutionArn.endswith("durable-execution/run/1")
 
 
 def test_process_image_and_store_initial_data(configured):

@@ -112,6 +112,9 @@ class Execution(_Record):
     pricedCount: int | None = Field(default=None, ge=0)
     priceFailedCount: int | None = Field(default=None, ge=0)
     error: str | None = None
+    # The engine's own id of the run: a state machine execution ARN or a
+    # durable execution ARN, to find its history.
+    engineExecutionArn: str | None = None
 
 
 class AlbumCorrection(_Record):

@@ -76,7 +76,9 @@ class AlbumRegistration:
         self._vision = vision
         self._prices = prices
 
-    def prepare_execution(self, workflow: WorkflowType, upload: Upload) -> Execution:
+    def prepare_execution(
+        self, workflow: WorkflowType, upload: Upload, *, engine_execution_arn: str | None = None
+    ) -> Execution:
         """The execution record for an upload; validates the key, writes nothing."""
         validate_upload_key(upload.key)
         now = timestamp(self._clock.now())
@@ -89,6 +91,7 @@ class AlbumRegistration:
             bucket=upload.bucket,
             startedAt=now,
             updatedAt=now,
+            engineExecutionArn=engine_execution_arn,
         )
 
     def start_execution(self, execution: Execution) -> bool:

@@ -73,11 +73,11 @@ def _in_step(step: str, execution_id: str | None) -> None:
 
 @durable_step
 @timed_step(WORKFLOW, "prepare-execution")
-def prepare_execution(step_context: StepContext, event: dict[str, Any]) -> dict[str, Any]:
+def prepare_execution(step_context: StepContext, event: dict[str, Any], durable_execution_arn: str) -> dict[str, Any]:
     _in_step("prepare-execution", None)
     registration = composition.registration()
     upload = upload_from_event(event)
-    execution = registration.prepare_execution(WORKFLOW, upload)
+    execution = registration.prepare_execution(WORKFLOW, upload, engine_execution_arn=durable_execution_arn)
     is_new = registration.start_execution(execution)
     _in_step("prepare-execution", execution.executionId)
     logger.info("execution prepared", extra={"imageS3Key": upload.key, "isNew": is_new})
@@ -135,7 +135,8 @@ def apply_validation(step_context: StepContext, execution_id: str, outcome: dict
     albums = composition.registration().apply_validation(
         WORKFLOW, execution_id, ValidationOutcome.model_validate(outcome)
     )
-    emit_validation_wait(WORKFLOW, composition.repository().get_task(WORKFLOW, ids.task_id_for_execution(execution_id)))
+    task = composition.repository().get_task(WORKFLOW, ids.task_id_for_execution(execution_id))
+    emit_validation_wait(WORKFLOW, task)
     return [album.model_dump(mode="json") for album in albums]
 
 
@@ -199,7 +200,11 @@ def price_album(context: DurableContext, item: dict[str, Any], index: int, items
 
 @durable_execution
 def handler(event: dict[str, Any], context: DurableContext) -> dict[str, Any]:
-    prepared = context.step(prepare_execution(event), name="prepare-execution", config=WRITE_RETRY)
+    prepared = context.step(
+        prepare_execution(event, context.execution_context.durable_execution_arn),
+        name="prepare-execution",
+        config=WRITE_RETRY,
+    )
     execution_id = prepared["executionId"]
     if not prepared["isNew"]:
         return {"executionId": execution_id, "status": "duplicate"}

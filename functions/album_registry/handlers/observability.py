@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -18,6 +19,7 @@ SERVICE_NAME = "album-registration"
 STEP_DURATION_METRIC = "StepDuration"
 VALIDATION_WAIT_METRIC = "ValidationWaitTime"
 STEP_DIMENSION = "step"
+EXECUTION_ID_METADATA = "executionId"
 
 logger = Logger(service=SERVICE_NAME)
 tracer = Tracer(service=SERVICE_NAME)
@@ -43,24 +45,43 @@ def timed_step(workflow: WorkflowType, step: str) -> Callable[[_Step], _Step]:
     """
 
     def decorate(function: _Step) -> _Step:
+        signature = inspect.signature(function)
+
         @functools.wraps(function)
         def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
+            result: Any = None
             try:
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
+                return result
             finally:
+                elapsed_ms = (time.perf_counter() - started) * 1000
                 metrics = metrics_for(workflow)
                 metrics.add_dimension(name=STEP_DIMENSION, value=step)
+                execution_id = _execution_id(signature.bind_partial(*args, **kwargs).arguments, result)
+                if execution_id:
+                    # Metadata, not a dimension: lets a reader place the step in its execution.
+                    metrics.add_metadata(key=EXECUTION_ID_METADATA, value=execution_id)
                 metrics.add_metric(
                     name=STEP_DURATION_METRIC,
                     unit=MetricUnit.Milliseconds,
-                    value=(time.perf_counter() - started) * 1000,
+                    value=elapsed_ms,
                 )
                 metrics.flush_metrics()
 
         return timed  # type: ignore[return-value]
 
     return decorate
+
+
+def _execution_id(arguments: dict[str, Any], result: Any) -> str | None:
+    """The execution a step belongs to: an argument, the event, or what it returned."""
+    for source in (arguments, arguments.get("event"), result):
+        if isinstance(source, dict):
+            found = source.get("execution_id") or source.get(EXECUTION_ID_METADATA)
+            if isinstance(found, str):
+                return found
+    return None
 
 
 def emit_validation_wait(workflow: WorkflowType, task: ValidationTask | None) -> None:

@@ -17,7 +17,13 @@ from album_registry.adapters.dynamodb_repository import marshal
 from album_registry.domain import ids, items
 from album_registry.domain.models import Album
 from album_registry.domain.registration import Upload, ValidationOutcome
-from album_registry.handlers.observability import emit_validation_wait, logger, metrics_for, timed_step, tracer
+from album_registry.handlers.observability import (
+    emit_validation_wait,
+    logger,
+    metrics_for,
+    timed_step,
+    tracer,
+)
 from album_registry.handlers.upload_event import upload_from_event
 from album_registry.domain.models import WorkflowType
 
@@ -35,8 +41,10 @@ def _in_step(step: str, event: dict[str, Any]) -> None:
 @timed_step(WORKFLOW, "prepare-execution")
 def prepare_execution_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _in_step("prepare-execution", {})
-    upload = upload_from_event(event)
-    execution = composition.registration().prepare_execution(WORKFLOW, upload)
+    upload = upload_from_event(event["event"])
+    execution = composition.registration().prepare_execution(
+        WORKFLOW, upload, engine_execution_arn=event["stateMachineExecutionArn"]
+    )
     logger.append_keys(executionId=execution.executionId)
     logger.info("execution prepared", extra={"imageS3Key": upload.key})
     metrics.add_metric(name="ExecutionsStarted", unit="Count", value=1)
@@ -84,7 +92,8 @@ def apply_validation_handler(event: dict[str, Any], context: LambdaContext) -> l
     _in_step("apply-validation", event)
     outcome = ValidationOutcome.model_validate(event["outcome"])
     albums = composition.registration().apply_validation(WORKFLOW, event["executionId"], outcome)
-    emit_validation_wait(WORKFLOW, composition.repository().get_task(WORKFLOW, ids.task_id_for_execution(event["executionId"])))
+    task = composition.repository().get_task(WORKFLOW, ids.task_id_for_execution(event["executionId"]))
+    emit_validation_wait(WORKFLOW, task)
     logger.info("validation applied", extra={"reviewed": outcome.reviewed, "corrections": len(outcome.corrections)})
     return [album.model_dump(mode="json") for album in albums]
 
