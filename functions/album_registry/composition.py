@@ -18,7 +18,7 @@ from album_registry.adapters.fault_injection import FaultPlan
 from album_registry.adapters.s3_image_store import S3ImageStore
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.catalog import load_album_catalog
-from album_registry.domain.ports import VisionProvider
+from album_registry.domain.ports import PriceEstimator, VisionProvider
 from album_registry.domain.price_estimator import OfflinePriceEstimator
 from album_registry.domain.registration import AlbumRegistration
 from album_registry.settings import Settings
@@ -48,7 +48,7 @@ def registration() -> AlbumRegistration:
         clock=SystemClock(),
         images=S3ImageStore(boto3.client("s3")),
         vision=faults.wrap_vision(vision_provider(settings().vision_provider)),
-        prices=faults.wrap_prices(OfflinePriceEstimator(load_album_catalog())),
+        prices=faults.wrap_prices(price_estimator()),
     )
 
 
@@ -57,6 +57,17 @@ def engine_resumer() -> Boto3EngineResumer:
     return Boto3EngineResumer(
         step_functions=boto3.client("stepfunctions"), lambda_client=boto3.client("lambda")
     )
+
+
+def price_estimator() -> PriceEstimator:
+    """Discogs marketplace prices with a token, the deterministic offline model without."""
+    if settings().discogs_token:
+        from album_registry.adapters.discogs_prices import DISCOGS_API, DiscogsPriceEstimator
+
+        return DiscogsPriceEstimator(
+            token=settings().discogs_token or "", base_url=settings().discogs_base_url or DISCOGS_API
+        )
+    return OfflinePriceEstimator(load_album_catalog())
 
 
 def reset() -> None:

@@ -174,3 +174,15 @@ def test_a_port_in_use_or_an_unwritable_data_dir_is_refused_with_one_line(tmp_pa
     assert unwritable.returncode == 2
     assert len(unwritable.stderr.strip().splitlines()) == 1
     assert "is not writable" in unwritable.stderr
+
+
+def test_invoking_the_durable_function_twice_with_one_name_starts_one_execution(running_stack):
+    """A caller's Invoke starts a durable execution; DurableExecutionName makes it idempotent."""
+    client = running_stack.client("lambda")
+    event = json.dumps({"detail-type": "not an upload"}).encode()
+    alias = running_stack.outputs["durableFunctionAliasArn"]
+    first = client.invoke(FunctionName=alias, InvocationType="Event", DurableExecutionName="same-name", Payload=event)
+    second = client.invoke(FunctionName=alias, InvocationType="Event", DurableExecutionName="same-name", Payload=event)
+    other = client.invoke(FunctionName=alias, InvocationType="Event", DurableExecutionName="other-name", Payload=event)
+    assert first["DurableExecutionArn"] == second["DurableExecutionArn"]
+    assert other["DurableExecutionArn"] != first["DurableExecutionArn"]

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from album_registry import composition
 from album_registry.adapters.dynamodb_repository import marshal
 from album_registry.domain import ids, items
-from album_registry.domain.models import Album
+from album_registry.domain.models import Album, WorkflowType
 from album_registry.domain.registration import Upload, ValidationOutcome
 from album_registry.handlers.observability import (
     emit_validation_wait,
@@ -25,7 +25,6 @@ from album_registry.handlers.observability import (
     tracer,
 )
 from album_registry.handlers.upload_event import upload_from_event
-from album_registry.domain.models import WorkflowType
 
 WORKFLOW = WorkflowType.STEP_FUNCTIONS
 metrics = metrics_for(WORKFLOW)

@@ -1,0 +1,89 @@
+"""The Discogs client against a stub server on loopback: never the real API."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from album_registry import composition, constants
+from album_registry.adapters.discogs_prices import DISCOGS_PRICE_SOURCE, DiscogsPriceEstimator
+from album_registry.domain.errors import PriceEstimationError
+from album_registry.domain.models import Album
+
+
+class StubDiscogs(BaseHTTPRequestHandler):
+    requests: list[tuple[str, dict, str]] = []
+    failures_before_success = 0
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        url = urlparse(self.path)
+        StubDiscogs.requests.append((url.path, parse_qs(url.query), self.headers.get("Authorization", "")))
+        if StubDiscogs.failures_before_success > 0:
+            StubDiscogs.failures_before_success -= 1
+            return self._answer(503, {"message": "busy"})
+        if url.path == "/database/search":
+            title = parse_qs(url.query)["release_title"][0]
+            return self._answer(200, {"results": [{"id": 249504}] if title == "Kind of Blue" else []})
+        if url.path == "/marketplace/price_suggestions/249504":
+            return self._answer(200, {"Very Good Plus (VG+)": {"currency": "USD", "value": 31.456}})
+        return self._answer(404, {"message": "not found"})
+
+    def _answer(self, status: int, body: dict) -> None:
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def discogs() -> Iterator[str]:
+    StubDiscogs.requests = []
+    StubDiscogs.failures_before_success = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StubDiscogs)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+KIND_OF_BLUE = Album(albumIndex=2, artist="Miles Davis", albumName="Kind of Blue", year=1959)
+
+
+def test_the_vg_plus_suggestion_is_the_estimate(discogs):
+    estimate = DiscogsPriceEstimator(token="secret-token", base_url=discogs).estimate(KIND_OF_BLUE)
+    assert (estimate.priceEstimate, estimate.priceSource) == (31.46, DISCOGS_PRICE_SOURCE)
+    search = StubDiscogs.requests[0]
+    assert search[1]["artist"] == ["Miles Davis"] and search[1]["year"] == ["1959"]
+    assert search[2] == "Discogs token=secret-token"
+
+
+def test_busy_answers_are_retried(discogs):
+    StubDiscogs.failures_before_success = 2
+    assert DiscogsPriceEstimator(token="t", base_url=discogs).estimate(KIND_OF_BLUE).priceEstimate == 31.46
+
+
+def test_an_unknown_album_is_a_price_failure_naming_the_album(discogs):
+    unknown = Album(albumIndex=5, artist="Nobody", albumName="Nothing", year=None)
+    with pytest.raises(PriceEstimationError, match="album 5.*no Discogs release"):
+        DiscogsPriceEstimator(token="t", base_url=discogs).estimate(unknown)
+
+
+def test_the_token_selects_discogs_and_its_absence_the_offline_model(discogs, monkeypatch):
+    monkeypatch.setenv(constants.TABLE_NAME_ENV, "t")
+    monkeypatch.setenv(constants.DISCOGS_TOKEN_ENV, "t")
+    monkeypatch.setenv(constants.DISCOGS_BASE_URL_ENV, discogs)
+    composition.reset()
+    assert isinstance(composition.price_estimator(), DiscogsPriceEstimator)
+    monkeypatch.delenv(constants.DISCOGS_TOKEN_ENV)
+    composition.reset()
+    assert composition.price_estimator().estimate(KIND_OF_BLUE).priceSource == "offline-model"
+    composition.reset()
