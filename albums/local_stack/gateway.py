@@ -47,6 +47,7 @@ class LocalGateway:
         self._durable_api = durable_api
         self._durable_invoke = durable_invoke
         self._object_created = object_created
+        self._dynamodb_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         # Durable execution ARNs hold '/': route on the raw request URI.
@@ -58,6 +59,11 @@ class LocalGateway:
             return self._durable_api(environ, start_response)
         if self._object_created is not None and _is_s3_object_write(environ):
             return self._s3_write(environ, start_response)
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            # moto's DynamoDB is not safe under concurrent writes (a transaction
+            # deep-copies the table while puts change it): one call at a time.
+            with self._dynamodb_lock:
+                return list(self._moto(environ, start_response))
         return self._moto(environ, start_response)
 
     def _s3_write(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -188,6 +188,9 @@ class LocalStack:
 
     def _check_port(self) -> None:
         with socket.socket() as probe:
+            # As the server itself binds: connections of a previous run that
+            # linger in TIME_WAIT do not make the port busy.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", self._port))
             except OSError as error:

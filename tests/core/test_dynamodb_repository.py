@@ -124,3 +124,16 @@ def test_executions_are_listed_newest_first_and_by_status(repository):
     assert [e.imageS3Key for e in listed] == ["uploads/c.jpg", "uploads/b.jpg", "uploads/a.jpg"]
     repository.update_execution(listed[1].model_copy(update={"status": ExecutionStatus.FAILED}))
     assert [e.imageS3Key for e in repository.list_executions(workflow, status="failed")] == ["uploads/b.jpg"]
+
+
+def test_consumed_capacity_tells_reads_from_writes(repository):
+    """The cost model prices read and write request units apart."""
+    workflow = WorkflowType.DURABLE_FUNCTIONS
+    execution = an_execution(workflow)
+    repository.create_execution(execution)
+    writes = repository.capacity.write_units
+    assert writes > 0 and repository.capacity.read_units == 0
+    repository.get_execution(workflow, execution.executionId)
+    repository.get_albums(workflow, execution.executionId)
+    assert repository.capacity.read_units > 0
+    assert repository.capacity.write_units == writes

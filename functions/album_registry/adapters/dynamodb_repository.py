@@ -48,13 +48,18 @@ class ConsumedCapacity:
         self.read_units = 0.0
         self.write_units = 0.0
 
-    def add(self, response: dict[str, Any]) -> None:
-        reported = response.get("ConsumedCapacity")
-        for entry in reported if isinstance(reported, list) else [reported] if reported else []:
-            self.read_units += float(entry.get("ReadCapacityUnits", 0.0))
-            self.write_units += float(entry.get("WriteCapacityUnits", 0.0))
-            if "ReadCapacityUnits" not in entry and "WriteCapacityUnits" not in entry:
-                self.write_units += float(entry.get("CapacityUnits", 0.0))
+    def add_reads(self, response: dict[str, Any]) -> None:
+        self.read_units += _capacity_units(response)
+
+    def add_writes(self, response: dict[str, Any]) -> None:
+        self.write_units += _capacity_units(response)
+
+
+def _capacity_units(response: dict[str, Any]) -> float:
+    """The total a response reports; the operation tells reads from writes."""
+    reported = response.get("ConsumedCapacity")
+    entries = reported if isinstance(reported, list) else [reported] if reported else []
+    return sum(float(entry.get("CapacityUnits", 0.0)) for entry in entries)
 
 
 class DynamoDbAlbumRepository:
@@ -100,7 +105,7 @@ class DynamoDbAlbumRepository:
             for album in albums
         ]
         try:
-            self.capacity.add(
+            self.capacity.add_writes(
                 self._client.transact_write_items(TransactItems=puts, ReturnConsumedCapacity="TOTAL")
             )
         except ClientError as error:
@@ -242,7 +247,7 @@ class DynamoDbAlbumRepository:
         if values:
             request["ExpressionAttributeValues"] = marshal(values)
         try:
-            self.capacity.add(self._client.put_item(**request))
+            self.capacity.add_writes(self._client.put_item(**request))
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
@@ -256,7 +261,7 @@ class DynamoDbAlbumRepository:
             ConsistentRead=True,
             ReturnConsumedCapacity="TOTAL",
         )
-        self.capacity.add(response)
+        self.capacity.add_reads(response)
         return unmarshal(response["Item"]) if "Item" in response else None
 
     def _query(
@@ -289,7 +294,7 @@ class DynamoDbAlbumRepository:
         found: list[dict[str, Any]] = []
         while True:
             response = self._client.query(**request)
-            self.capacity.add(response)
+            self.capacity.add_reads(response)
             found.extend(unmarshal(item) for item in response.get("Items", []))
             if (limit is not None and len(found) >= limit) or "LastEvaluatedKey" not in response:
                 return found[:limit] if limit is not None else found

@@ -27,7 +27,6 @@ from album_registry.handlers.observability import (
 from album_registry.handlers.upload_event import upload_from_event
 
 WORKFLOW = WorkflowType.STEP_FUNCTIONS
-metrics = metrics_for(WORKFLOW)
 
 
 def _in_step(step: str, event: dict[str, Any]) -> None:
@@ -36,7 +35,6 @@ def _in_step(step: str, event: dict[str, Any]) -> None:
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 @timed_step(WORKFLOW, "prepare-execution")
 def prepare_execution_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _in_step("prepare-execution", {})
@@ -46,7 +44,10 @@ def prepare_execution_handler(event: dict[str, Any], context: LambdaContext) -> 
     )
     logger.append_keys(executionId=execution.executionId)
     logger.info("execution prepared", extra={"imageS3Key": upload.key})
+    # One metrics object per invocation: the local stack runs invocations concurrently in one process.
+    metrics = metrics_for(WORKFLOW)
     metrics.add_metric(name="ExecutionsStarted", unit="Count", value=1)
+    metrics.flush_metrics()
     return {
         "executionId": execution.executionId,
         "upload": upload.model_dump(),
@@ -114,13 +115,14 @@ def estimate_price_handler(event: dict[str, Any], context: LambdaContext) -> dic
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 @timed_step(WORKFLOW, "complete-execution")
 def complete_execution_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _in_step("complete-execution", event)
     execution = composition.registration().complete_execution(WORKFLOW, event["executionId"])
+    metrics = metrics_for(WORKFLOW)
     metrics.add_metric(name="ExecutionsCompleted", unit="Count", value=1)
     metrics.add_metric(name="WorkflowDuration", unit="Milliseconds", value=execution.durationMs or 0)
     metrics.add_metric(name="PriceAgentFailures", unit="Count", value=execution.priceFailedCount or 0)
+    metrics.flush_metrics()
     logger.info("execution completed", extra={"durationMs": execution.durationMs})
     return execution.model_dump(mode="json")

@@ -1,0 +1,17 @@
+"""``albums demo``: the whole job on the local stack, for ``make demo``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from albums.demo import Demo
+
+
+def register(subparsers: Any) -> None:
+    demo = subparsers.add_parser("demo", help="run both pipelines on sample photos on the local stack")
+    demo.set_defaults(handler=run_demo)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    return Demo().run()

@@ -1,0 +1,40 @@
+"""EMF lines printed by the handlers are read back, whole, from many threads."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+from album_registry.domain.models import WorkflowType
+from album_registry.handlers.observability import metrics_for, timed_step
+from albums.bench.emf import EmfCapture
+
+
+def test_capture_keeps_emf_lines_and_passes_other_output_on():
+    passed = io.StringIO()
+
+    @timed_step(WorkflowType.DURABLE_FUNCTIONS, "process-image")
+    def step(execution_id: str) -> str:
+        return execution_id
+
+    def work(number: int) -> None:
+        for _ in range(20):
+            step(f"ldf-{number}")
+            print(f"plain line {number}")
+
+    with EmfCapture(target=passed) as capture:
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        metrics = metrics_for(WorkflowType.STEP_FUNCTIONS)
+        metrics.add_metric(name="ExecutionsFailed", unit="Count", value=1)
+        metrics.flush_metrics()
+    durations = capture.samples("VinylAlbums/DurableFunctions")
+    assert len(durations) == 80
+    assert {sample.execution_id for sample in durations} == {f"ldf-{n}" for n in range(4)}
+    assert all(s.name == "StepDuration" and s.dimensions["step"] == "process-image" and s.value >= 0 for s in durations)
+    failed = capture.samples("VinylAlbums/StepFunctions")
+    assert [(s.name, s.value) for s in failed] == [("ExecutionsFailed", 1.0)]
+    assert sorted(passed.getvalue().splitlines()) == sorted(f"plain line {n}" for n in range(4) for _ in range(20))

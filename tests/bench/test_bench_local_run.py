@@ -1,0 +1,162 @@
+"""A small bench on the local stack: two photos through both patterns.
+
+The run is shared by the module; each test reads it from another angle, and
+recomputes report numbers from the measurements and the price table.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from album_registry.domain.models import WorkflowType
+from albums.bench.code_size import measure_code_size
+from albums.bench.collector import VALIDATION_WAIT_SPAN
+from albums.bench.cost_model import lambda_gb_seconds, load_price_table
+from albums.bench.report import MONTHLY_VOLUMES, build_report, render_html, write_report
+from albums.bench.workload import BenchSettings, ValidationPlan, run_local_bench
+
+IMAGES = 2
+PRICES = load_price_table()
+# The happy path of the ASL, counted by hand: PrepareExecution, CreateExecutionRecord,
+# ProcessImage, StoreInitialData, StoreAlbums, 6 x PutAlbum, CountAlbums,
+# WaitForValidation, ApplyValidation, EstimatePrices, 6 x EstimatePrice,
+# 6 x StorePrice, CompleteExecution.
+HAPPY_PATH_TRANSITIONS = 1 + 1 + 1 + 1 + 1 + 6 + 1 + 1 + 1 + 1 + 6 + 6 + 1
+# The durable handler, by AWS's rules: start 1; steps prepare, process, store,
+# apply, complete + 6 estimate-price + 6 record-price = 17; wait_for_callback 3;
+# map 1 + 6 items.
+HAPPY_PATH_DURABLE_OPERATIONS = 1 + 17 + 3 + (1 + 6)
+
+
+@pytest.fixture(scope="module")
+def bench_run():
+    ticks: dict[WorkflowType, int] = {}
+
+    def progress(workflow, total):
+        ticks[workflow] = 0
+
+        def tick():
+            ticks[workflow] += 1
+
+        return tick
+
+    settings = BenchSettings(
+        images=IMAGES,
+        concurrency=2,
+        validation=ValidationPlan.parse("auto"),
+        lambda_memory_mb=1024,
+        durable_retention_days=14,
+    )
+    run = run_local_bench(settings, progress=progress, prefix="benchtest")
+    assert ticks == {workflow: IMAGES for workflow in WorkflowType}
+    return run
+
+
+@pytest.fixture(scope="module")
+def report(bench_run):
+    return build_report(bench_run, PRICES, measure_code_size(), adds_native_write_units=True)
+
+
+def _pattern(run, workflow):
+    return next(pattern for pattern in run.patterns if pattern.workflow is workflow)
+
+
+def _section(report, workflow):
+    return next(section for section in report["patterns"] if section["workflow"] == workflow.value)
+
+
+def test_every_upload_completes_once_in_both_patterns(bench_run, report):
+    for workflow in WorkflowType:
+        pattern = _pattern(bench_run, workflow)
+        assert [outcome.status for outcome in pattern.outcomes] == ["SUCCEEDED"] * IMAGES
+        assert len({outcome.engine_arn for outcome in pattern.outcomes}) == IMAGES
+        section = _section(report, workflow)
+        assert section["executions"]["lost"] == 0 and section["executions"]["duplicated"] == 0
+
+
+def test_state_transitions_from_the_history_match_the_hand_count(bench_run):
+    for measurement in _pattern(bench_run, WorkflowType.STEP_FUNCTIONS).measurements:
+        assert measurement.state_transitions == HAPPY_PATH_TRANSITIONS
+
+
+def test_durable_operations_from_the_history_match_the_rules(bench_run):
+    for measurement in _pattern(bench_run, WorkflowType.DURABLE_FUNCTIONS).measurements:
+        assert measurement.durable_operations == {
+            "start": 1,
+            "step": 17,
+            "wait_for_callback": 1,
+            "map_or_parallel": 1,
+            "item_or_branch": 6,
+        }
+        assert measurement.billable_durable_operations == HAPPY_PATH_DURABLE_OPERATIONS
+        # One invocation up to the callback, one replay after it.
+        assert measurement.invocations == 2 and measurement.replays == 1
+        assert measurement.checkpoint_bytes > 0
+
+
+def test_time_splits_into_business_wait_and_overhead(bench_run):
+    for pattern in bench_run.patterns:
+        for measurement in pattern.measurements:
+            assert any(span.name == VALIDATION_WAIT_SPAN for span in measurement.spans)
+            assert 0 < measurement.business_seconds < measurement.end_to_end_seconds
+            assert 0 < measurement.validation_wait_seconds < measurement.end_to_end_seconds
+            parts = measurement.business_seconds + measurement.validation_wait_seconds + measurement.overhead_seconds
+            assert parts == pytest.approx(measurement.end_to_end_seconds)
+
+
+def test_emf_lines_are_read_back_per_pattern(report):
+    for workflow in WorkflowType:
+        metrics = _section(report, workflow)["metrics"]
+        assert metrics["counts"]["ExecutionsStarted"] == IMAGES
+        assert metrics["counts"]["ExecutionsCompleted"] == IMAGES
+        assert metrics["counts"]["ExecutionsFailed"] == 0
+        assert metrics["validationWaitMs"]["count"] == IMAGES
+        assert metrics["stepDurationMs"]["process-image"]["count"] == IMAGES
+        assert metrics["stepDurationMs"]["estimate-price"]["count"] == 6 * IMAGES
+
+
+def test_report_costs_are_recomputed_from_measurements_and_prices(bench_run, report):
+    sf = _section(report, WorkflowType.STEP_FUNCTIONS)
+    assert sf["orchestration"]["stateTransitionsPerWorkflow"] == HAPPY_PATH_TRANSITIONS
+    assert sf["costPerWorkflow"]["orchestration"] == pytest.approx(
+        HAPPY_PATH_TRANSITIONS * PRICES.step_functions_state_transition.usd
+    )
+    ldf = _section(report, WorkflowType.DURABLE_FUNCTIONS)
+    assert ldf["costPerWorkflow"]["orchestration"] == pytest.approx(
+        HAPPY_PATH_DURABLE_OPERATIONS * PRICES.durable_operation.usd
+    )
+    # Compute: the measured Lambda time and requests, priced.
+    pattern = _pattern(bench_run, WorkflowType.STEP_FUNCTIONS)
+    billed = sum(item.billed_ms for item in pattern.usage.lambda_functions)
+    requests = sum(item.invocations for item in pattern.usage.lambda_functions)
+    assert requests == 11 * IMAGES
+    assert sf["costPerWorkflow"]["compute"] == pytest.approx(
+        (requests * PRICES.lambda_request.usd + lambda_gb_seconds(billed, 1024) * PRICES.lambda_arm64_gb_second.usd)
+        / IMAGES
+    )
+    for section in (sf, ldf):
+        usage = section["usagePerWorkflow"]
+        assert usage["s3_put_requests"] == 1 and usage["s3_get_requests"] == 1
+        assert usage["bedrock_input_tokens"] == 0  # offline vision
+        total = section["costPerWorkflow"]["total"]
+        parts = sum(section["costPerWorkflow"][part] for part in ("orchestration", "compute", "storage", "ai"))
+        assert total == pytest.approx(parts)
+        for volume in MONTHLY_VOLUMES:
+            assert section["costPerMonth"][str(volume)] == pytest.approx(total * volume)
+    series = report["costVsHumanWait"]["series"]
+    assert len({point["costPerWorkflow"] for point in series["step-functions"]}) == 1
+    durable_costs = [point["costPerWorkflow"] for point in series["durable-functions"]]
+    assert durable_costs == sorted(durable_costs) and durable_costs[0] < durable_costs[-1]
+
+
+def test_report_files_are_written_and_read_offline(report, tmp_path):
+    json_path, html_path = write_report(report, tmp_path / "run")
+    assert json.loads(json_path.read_text())["patterns"][0]["executions"]["uploaded"] == IMAGES
+    page = html_path.read_text()
+    assert page.count("<svg") >= 4
+    assert not re.search(r"""(src|href)=["']https?://""", page)
+    assert page == render_html(report)
+    assert "data transfer" in page and "free tiers" in page
