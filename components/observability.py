@@ -9,7 +9,9 @@ import pulumi
 import pulumi_aws as aws
 from album_registry.domain.models import WorkflowType
 
-from components.settings import METRICS_NAMESPACES, VALIDATION_API_METRICS_NAMESPACE, StackSettings
+from album_registry.constants import METRICS_NAMESPACES, VALIDATION_API_METRICS_NAMESPACE
+
+from components.settings import StackSettings
 
 # AWS/States metrics of a state machine, and the AWS/Lambda metrics Lambda
 # publishes for the durable executions of a function, in matching order.

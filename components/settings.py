@@ -36,7 +36,6 @@ from typing import Any
 
 import pulumi
 from album_registry import constants
-from album_registry.constants import METRICS_NAMESPACES, VALIDATION_API_METRICS_NAMESPACE
 from album_registry.domain.models import WorkflowType
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel

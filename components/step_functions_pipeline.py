@@ -8,15 +8,15 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from album_registry.constants import METRICS_NAMESPACES
 from album_registry.domain.models import WorkflowType
 from album_registry.domain.s3_keys import UPLOAD_PREFIX
 from statemachine.definition import render_definition
 
 from components import iam_policies
 from components.python_function import function_log_group, python_function
+from components.pipeline_args import PipelineArgs
 from components.settings import (
-    METRICS_NAMESPACES,
-    StackSettings,
     bedrock_model_arns,
     lambda_environment,
 )
@@ -48,25 +48,8 @@ TASK_FUNCTIONS = (
 )
 
 
-class StepFunctionsPipelineArgs:
-    def __init__(
-        self,
-        *,
-        settings: StackSettings,
-        code: pulumi.Input[pulumi.Archive],
-        account_id: pulumi.Input[str],
-        table_name: pulumi.Input[str],
-        table_arn: pulumi.Input[str],
-        bucket_name: pulumi.Input[str],
-        bucket_arn: pulumi.Input[str],
-    ) -> None:
-        self.settings = settings
-        self.code = code
-        self.account_id = account_id
-        self.table_name = table_name
-        self.table_arn = table_arn
-        self.bucket_name = bucket_name
-        self.bucket_arn = bucket_arn
+class StepFunctionsPipelineArgs(PipelineArgs):
+    """The Step Functions pipeline's inputs."""
 
 
 class StepFunctionsPipeline(pulumi.ComponentResource):

@@ -8,7 +8,9 @@ from album_registry.domain.s3_keys import UPLOAD_PREFIX
 
 from components import iam_policies
 from components.python_function import function_log_group, python_function
-from components.settings import VALIDATION_API_METRICS_NAMESPACE, StackSettings, lambda_environment
+from album_registry.constants import VALIDATION_API_METRICS_NAMESPACE
+
+from components.settings import StackSettings, lambda_environment
 
 VALIDATION_API_HANDLER = "album_registry.handlers.validation_api.handler"
 

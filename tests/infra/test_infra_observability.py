@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from components.observability import DURABLE_EXECUTION_METRICS, STEP_FUNCTIONS_EXECUTION_METRICS
-from components.settings import METRICS_NAMESPACES
+from album_registry.constants import METRICS_NAMESPACES
 from albums.local_stack.pulumi_program import ProgramRun
 
 

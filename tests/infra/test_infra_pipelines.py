@@ -9,7 +9,7 @@ import pytest
 
 from album_registry import constants
 from album_registry.domain.models import WorkflowType
-from components.settings import METRICS_NAMESPACES, VALIDATION_API_METRICS_NAMESPACE
+from album_registry.constants import METRICS_NAMESPACES, VALIDATION_API_METRICS_NAMESPACE
 from statemachine.definition import PLACEHOLDERS, load_template
 from albums.local_stack.pulumi_program import PLACEHOLDER_ARCHIVE, ProgramRun
 

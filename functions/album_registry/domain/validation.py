@@ -24,6 +24,18 @@ class EngineResumer(Protocol):
     def resume_durable(self, task_id: str, callback_id: str, payload: str) -> None: ...
 
 
+def find_task(repository: AlbumRepository, task_id: str) -> ValidationTask:
+    """The task of either pattern, by id; any id that is not one is not found."""
+    try:
+        workflow = ids.workflow_of(task_id)
+    except ValueError as error:
+        raise TaskNotFoundError(task_id=task_id) from error
+    task = repository.get_task(workflow, task_id)
+    if task is None:
+        raise TaskNotFoundError(task_id=task_id)
+    return task
+
+
 def submit_validation(
     task_id: str,
     outcome: ValidationOutcome,
@@ -38,13 +50,8 @@ def submit_validation(
     and the engine is resumed once. If the engine refuses the answer, the task
     is reopened as it was.
     """
-    try:
-        workflow = ids.workflow_of(task_id)
-    except ValueError as error:
-        raise TaskNotFoundError(task_id=task_id) from error
-    task = repository.get_task(workflow, task_id)
-    if task is None:
-        raise TaskNotFoundError(task_id=task_id)
+    task = find_task(repository, task_id)
+    workflow = task.workflowType
     if task.status is not TaskStatus.PENDING:
         raise TaskAlreadyClosedError(task_id=task_id, status=task.status.value)
     completed = task.model_copy(

@@ -42,7 +42,6 @@ from album_registry import composition
 from album_registry.adapters.dynamodb_repository import InvalidPageTokenError
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.constants import ALBUMS_PER_IMAGE
-from album_registry.domain import ids
 from album_registry.domain.errors import EngineNoLongerWaitingError, TaskAlreadyClosedError, TaskNotFoundError
 from album_registry.domain.models import (
     Album,
@@ -56,6 +55,7 @@ from album_registry.domain.models import (
 from album_registry.domain.ports import AlbumRepository, Clock, RegistryQueries
 from album_registry.domain.registration import ValidationOutcome
 from album_registry.domain.validation import EngineResumer, submit_validation
+from album_registry.domain.validation import find_task as find_task_by_id
 from album_registry.handlers.observability import logger
 
 MIN_YEAR = 1900
@@ -218,14 +218,7 @@ def build_app(
     app = LambdaFunctionUrlResolver(enable_validation=True)
 
     def find_task(task_id: str) -> ValidationTask:
-        try:
-            workflow = ids.workflow_of(task_id)
-        except ValueError as error:
-            raise TaskNotFoundError(task_id=task_id) from error
-        task = repository.get_task(workflow, task_id)
-        if task is None:
-            raise TaskNotFoundError(task_id=task_id)
-        return task
+        return find_task_by_id(repository, task_id)
 
     @app.get("/tasks")
     def list_tasks(
