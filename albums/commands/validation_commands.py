@@ -11,10 +11,10 @@ import argparse
 import json
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
 from albums.stack_outputs import PulumiCliMissingError, StackOutputCommandError, StackOutputsFormatError, StackOutputsMissingError
+from albums.stack_access import add_stack_arguments
 from albums.ui.validation_client import (
     LOCAL_STACK,
     LocalStackNotConfiguredError,
@@ -52,7 +52,7 @@ def _fail(command: str, reason: str, code: int) -> int:
 
 
 def _client(args: argparse.Namespace) -> ValidationApiClient:
-    return ValidationApiClient(transport_for_stack(args.stack, outputs_file=args.outputs))
+    return ValidationApiClient(transport_for_stack(args.stack, outputs_file=args.outputs, data_dir=args.data_dir))
 
 
 def parse_settings(settings: list[str]) -> list[dict[str, Any]]:
@@ -137,7 +137,7 @@ def _ui(args: argparse.Namespace) -> int:
     from albums.ui.server import UiServer
 
     try:
-        server = UiServer(transport_for_stack(args.stack, outputs_file=args.outputs), port=args.port)
+        server = UiServer(transport_for_stack(args.stack, outputs_file=args.outputs, data_dir=args.data_dir), port=args.port)
     except _STACK_ERRORS as error:
         return _fail("ui", str(error), EXIT_USAGE)
     except OSError as error:
@@ -151,10 +151,7 @@ def _ui(args: argparse.Namespace) -> int:
 
 
 def _add_stack_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stack", default=LOCAL_STACK, help="'local' (default) or a deployed stack's name")
-    parser.add_argument(
-        "--outputs", type=Path, default=None, help="the stack's outputs as JSON, instead of asking the Pulumi CLI"
-    )
+    add_stack_arguments(parser, default=LOCAL_STACK)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

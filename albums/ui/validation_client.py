@@ -8,6 +8,8 @@ from typing import Any
 
 import boto3
 
+from albums.local_stack.server import DEFAULT_DATA_DIR, LocalStackInfo
+from albums.stack_access import StackAccess, open_stack
 from albums.stack_outputs import load_stack_outputs
 from albums.ui.api_transport import (
     ApiRequest,
@@ -86,9 +88,14 @@ def _error_of(answer: ApiResponse) -> ValidationApiError:
     return ValidationApiError(status=answer.status, message=answer.body.decode("utf-8", "replace")[:200], fields=[])
 
 
-def transport_for_stack(stack: str, *, outputs_file: Path | None = None) -> ApiTransport:
-    """The local stack in this process, or a deployed stack's function URL signed with SigV4."""
+def transport_for_stack(
+    stack: str, *, outputs_file: Path | None = None, data_dir: Path = DEFAULT_DATA_DIR
+) -> ApiTransport:
+    """The local stack, served by the API app in this process, or a deployed
+    stack's function URL signed with SigV4."""
     if stack == LOCAL_STACK and outputs_file is None:
+        if LocalStackInfo.read(data_dir) is not None:
+            return InProcessTransport(_running_local_stack_app(open_stack(LOCAL_STACK, data_dir=data_dir)))
         return InProcessTransport(_local_app())
     outputs = load_stack_outputs(stack, outputs_file=outputs_file)
     session = boto3.Session(region_name=outputs.region)
@@ -102,6 +109,26 @@ class NoCredentialsForStackError(Exception):
     def __init__(self, *, stack: str) -> None:
         super().__init__(f"no AWS credentials found to sign requests to stack {stack!r}")
         self.stack = stack
+
+
+def _running_local_stack_app(access: StackAccess) -> Any:
+    """The API over a running ``albums local up``, through its endpoint."""
+    from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
+    from album_registry.adapters.engine_resumer import Boto3EngineResumer
+    from album_registry.adapters.system_clock import SystemClock
+    from album_registry.handlers.observability import logger
+    from album_registry.handlers.validation_api import S3PresignedImageLinks, build_app
+
+    # The API's INFO lines belong in a Lambda's log, not on the user's terminal.
+    logger.setLevel("WARNING")
+    return build_app(
+        repository=DynamoDbAlbumRepository(access.client("dynamodb"), access.outputs.table_name),
+        resumer=Boto3EngineResumer(
+            step_functions=access.client("stepfunctions"), lambda_client=access.client("lambda")
+        ),
+        clock=SystemClock(),
+        images=S3PresignedImageLinks(access.client("s3"), access.outputs.bucket_name),
+    )
 
 
 def _local_app() -> Any:

@@ -186,3 +186,25 @@ def test_invoking_the_durable_function_twice_with_one_name_starts_one_execution(
     other = client.invoke(FunctionName=alias, InvocationType="Event", DurableExecutionName="other-name", Payload=event)
     assert first["DurableExecutionArn"] == second["DurableExecutionArn"]
     assert other["DurableExecutionArn"] != first["DurableExecutionArn"]
+
+
+def test_the_cli_lists_and_validates_tasks_on_the_running_stack(running_stack):
+    """albums tasks / albums validate act on the running local stack through its data dir."""
+    execution_ids = upload(running_stack, "uploads/e2e-cli.jpg", (SAMPLES / "shelf-01.jpg").read_bytes())
+    wait_for_status(running_stack, execution_ids, {"waiting_validation"})
+    where = ["--stack", "local", "--data-dir", str(running_stack.data_dir)]
+    listed = subprocess.run(
+        [sys.executable, "-m", "albums.cli", "tasks", "--json", *where], capture_output=True, text=True, timeout=60
+    )
+    assert listed.returncode == 0, listed.stderr
+    task_ids = {task["taskId"] for task in json.loads(listed.stdout)["tasks"]}
+    assert {f"task-{execution_id}" for execution_id in execution_ids.values()} <= task_ids
+    for execution_id in execution_ids.values():
+        submitted = subprocess.run(
+            [sys.executable, "-m", "albums.cli", "validate", f"task-{execution_id}", "--set", "4.year=1968", *where],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert submitted.returncode == 0, submitted.stderr
+    wait_for_status(running_stack, execution_ids, {"completed"})
+    for workflow, execution_id in execution_ids.items():
+        assert running_stack.repository().get_albums(workflow, execution_id)[3].year == 1968
