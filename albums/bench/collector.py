@@ -6,7 +6,8 @@ each state and each task attempt started and ended. Durable functions:
 payloads and one ``InvocationCompleted`` per invocation (the first one plus
 its replays). Both histories are read in the AWS API's shape, so the same
 code measures a local run and a run in the cloud; only the source differs
-(``LocalSource`` or ``AwsSource``, behind ``EngineSource``).
+(``LocalSource``, ``AwsSource`` or ``RunningLocalStackSource``, behind
+``HistorySource``).
 
 Business time is the union of the intervals in which a business step ran
 (a Lambda task or a native DynamoDB call; a durable step attempt); the
@@ -342,6 +343,8 @@ class PhaseUsage(BaseModel):
     s3_get_requests: int
     bedrock_input_tokens: int
     bedrock_output_tokens: int
+    # Fields above that the source cannot read (they stay 0): the report says so.
+    not_measured: list[str] = []
     # How the numbers were obtained, for the report.
     source: str
 
@@ -358,8 +361,8 @@ def lambda_usage_from_durations(durations: Iterable[tuple[str, float]]) -> list[
     ]
 
 
-class EngineSource(Protocol):
-    """Where the collector reads histories and usage: this machine or AWS."""
+class HistorySource(Protocol):
+    """Where the collector reads the engines' histories: this machine or a stack."""
 
     # Native DynamoDB writes of the state machine are not in the usage figures
     # locally (moto reports no capacity to the interpreter); in AWS the
@@ -369,10 +372,6 @@ class EngineSource(Protocol):
     def step_functions_history(self, execution_arn: str) -> list[dict[str, Any]]: ...
 
     def durable_history(self, execution_arn: str) -> list[dict[str, Any]]: ...
-
-    def begin_phase(self) -> object: ...
-
-    def phase_usage(self, mark: object) -> PhaseUsage: ...
 
 
 class HistoryTruncatedError(Exception):
@@ -385,7 +384,7 @@ class HistoryTruncatedError(Exception):
 
 
 def measure(
-    source: EngineSource,
+    source: HistorySource,
     workflow: WorkflowType,
     engine_arn: str,
     step_intervals: Mapping[str, Sequence[tuple[datetime, datetime]]] | None = None,

@@ -92,13 +92,22 @@ def _step_latencies(measured: Sequence[ExecutionMeasurement]) -> dict[str, dict[
 
 
 def _metric_summary(pattern: PatternRun) -> dict[str, Any]:
-    counts = {name: 0.0 for name in COUNT_METRICS}
+    if pattern.metrics is None:
+        return {
+            "measured": False,
+            "counts": {name: None for name in COUNT_METRICS},
+            "stepDurationMs": {},
+            "validationWaitMs": percentiles([]),
+            "workflowDurationMs": percentiles([]),
+            "lines": None,
+        }
+    counts: dict[str, float | None] = {name: 0.0 for name in COUNT_METRICS}
     step_ms: dict[str, list[float]] = defaultdict(list)
     waits: list[float] = []
     durations: list[float] = []
     for sample in pattern.metrics:
         if sample.name in counts:
-            counts[sample.name] += sample.value
+            counts[sample.name] = (counts[sample.name] or 0.0) + sample.value
         elif sample.name == STEP_DURATION_METRIC:
             step_ms[sample.dimensions.get(STEP_DIMENSION, "?")].append(sample.value)
         elif sample.name == VALIDATION_WAIT_METRIC:
@@ -106,6 +115,7 @@ def _metric_summary(pattern: PatternRun) -> dict[str, Any]:
         elif sample.name == "WorkflowDuration":
             durations.append(sample.value)
     return {
+        "measured": True,
         "counts": counts,
         "stepDurationMs": {step: percentiles(values) for step, values in sorted(step_ms.items())},
         "validationWaitMs": percentiles(waits),
@@ -130,7 +140,9 @@ def _pattern_section(
             "uploaded": images,
             "byStatus": dict(statuses),
             "lost": statuses.get("LOST", 0) + sum(1 for m in measured if m.status == "RUNNING"),
-            "duplicated": max(0, pattern.execution_records - images),
+            "duplicated": (
+                pattern.duplicated if pattern.duplicated is not None else max(0, pattern.execution_records - images)
+            ),
             "executionRecords": pattern.execution_records,
         },
         "wallSeconds": pattern.wall_seconds,
@@ -161,6 +173,8 @@ def _pattern_section(
         },
         "usagePerWorkflow": usage.model_dump(mode="json"),
         "usageSource": pattern.usage.source,
+        # Usage the source could not read: 0 in the figures and the cost.
+        "notMeasured": list(pattern.usage.not_measured) + ([] if pattern.metrics is not None else ["emf_metrics"]),
         "lambdaFunctions": [item.model_dump() for item in pattern.usage.lambda_functions],
         "costPerWorkflow": cost.model_dump() | {"total": cost.total},
         "costPerMonth": {str(volume): cost.total * volume for volume in MONTHLY_VOLUMES},
@@ -198,6 +212,7 @@ def build_report(run: BenchRun, prices: PriceTable, code_size: CodeSize, *, adds
             "stack": run.stack,
             "startedAt": run.started_at.isoformat(),
             "wallSeconds": run.wall_seconds,
+            "patternsConcurrent": run.patterns_concurrent,
             "settings": settings.model_dump(mode="json"),
             "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()},
         },
@@ -463,7 +478,7 @@ th,td{{border:1px solid #ddd;padding:3px 8px;font-size:13px;text-align:left;vert
 figure{{margin:1rem 0}}figcaption{{font-weight:600;margin-bottom:4px}}.sf{{color:{COLOURS[WorkflowType.STEP_FUNCTIONS]}}}.ldf{{color:{COLOURS[WorkflowType.DURABLE_FUNCTIONS]}}}</style></head><body>
 <h1>Album registration: Step Functions vs Lambda durable functions</h1>
 <p>Stack <b>{html.escape(run["stack"])}</b>, started {html.escape(run["startedAt"])}, {run["settings"]["images"]} photos per pattern,
-concurrency {run["settings"]["concurrency"]}, validation {html.escape(json.dumps(run["settings"]["validation"]))}, run wall time {_fmt(run["wallSeconds"], 1)} s,
+concurrency {run["settings"]["concurrency"]}{", both pipelines started by every upload" if run["patternsConcurrent"] else ", one pattern after the other"}, validation {html.escape(json.dumps(run["settings"]["validation"]))}, run wall time {_fmt(run["wallSeconds"], 1)} s,
 on {html.escape(run["machine"]["platform"])} ({run["machine"]["cpus"]} CPUs). Prices: table {html.escape(report["priceTable"]["version"])}
 ({html.escape(report["priceTable"]["region"])}, retrieved {html.escape(report["priceTable"]["retrieved"])}).</p>
 <h2>Executions and throughput</h2>{_table(["pattern", "uploaded", "engine status", "lost", "duplicated", "wall s", "workflows/s"], execution_rows)}
@@ -480,6 +495,7 @@ on {html.escape(run["machine"]["platform"])} ({run["machine"]["cpus"]} CPUs). Pr
 <p>Step Functions pays per transition, whatever the wait; durable functions pay for keeping the checkpoint data while the execution is open and for the {wait["retentionDays"]} days of retention after. {crossover_text}</p>
 <h3>Usage per workflow (measured)</h3>{_table(["usage", *names], usage_rows)}
 <p>{"<br>".join(html.escape(s["usageSource"]) for s in patterns[:1])}</p>
+{"".join(f'<p><b>Not measured</b> for {html.escape(s["workflow"])} (0 in these figures and the cost): {html.escape(", ".join(s["notMeasured"]))}.</p>' for s in patterns if s["notMeasured"])}
 <h2>Transitions, operations, replays</h2>{_table(["pattern", "state transitions", "durable operations", "operations by kind (all executions)", "checkpoint bytes", "replays p50", "replays max"], orchestration_rows)}
 <h2>Failures and recoveries</h2>{_table(["pattern", "failed attempts", "executions recovered", "executions failed", "price agent failures", "errors"], failure_rows)}
 <h2>Code size (non-blank, non-comment lines)</h2>{_table(["pattern", "orchestration lines", "pattern-only test lines", "orchestration files"], code_rows)}

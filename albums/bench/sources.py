@@ -3,17 +3,25 @@
 ``LocalSource`` reads the local stack's engines and measures what AWS would
 bill: the in-process Lambda runtime's durations, the repository's
 ``ReturnConsumedCapacity`` and the S3 and Bedrock calls made during a phase.
-``AwsSource`` reads the same histories through the AWS APIs and the usage
-from CloudWatch (Lambda ``REPORT`` lines, the table's consumed capacity, the
-model's token counts).
+``StackHistories`` reads the same histories through the AWS APIs from any
+endpoint, and lists the engine runs of a deployed stack so that a bench can
+see duplicates. On it, ``AwsSource`` adds the usage from CloudWatch (Lambda
+``REPORT`` lines, the table's consumed capacity, the model's token counts)
+and the handlers' EMF lines from CloudWatch Logs, and
+``RunningLocalStackSource`` reads a running ``albums local up``, which keeps
+no CloudWatch: what only CloudWatch knows is reported as not measured.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -21,8 +29,14 @@ from typing import Any
 import boto3
 
 from album_registry import composition
+from album_registry.constants import BEDROCK_MODEL_ID_ENV, DEFAULT_BEDROCK_MODEL_ID, METRICS_NAMESPACES
+from album_registry.domain.models import WorkflowType
+from album_registry.domain.registration import Upload
+from album_registry.handlers.upload_event import upload_from_event
 from albums.bench.collector import HistoryTruncatedError, LambdaUsage, PhaseUsage, lambda_usage_from_durations
+from albums.bench.emf import MetricSample, emf_document, samples_from_emf
 from albums.local_stack.pipelines import LocalPipelines
+from albums.stack_outputs import StackOutputs
 
 _BEDROCK_TOKENS = {"inputTokens": "input", "outputTokens": "output"}
 
@@ -130,26 +144,39 @@ def _step_functions_history(client: Any, execution_arn: str) -> list[dict[str, A
         request["nextToken"] = page["nextToken"]
 
 
-_LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)")
-_QUERY_POLL_SECONDS = 1.0
-_REPORT_QUERY = (
-    'filter @type = "REPORT" | stats count(*) as invocations, sum(@billedDuration) as billedMs by @log'
-)
+@dataclass(frozen=True)
+class EngineRun:
+    """One run of an engine, and the upload whose event started it (None: not an upload)."""
+
+    workflow: WorkflowType
+    engine_arn: str
+    upload: Upload | None
 
 
-class AwsSource:
-    """A deployed stack, read through its outputs and the caller's credentials."""
+def _upload_of(event_json: str | None) -> Upload | None:
+    try:
+        return upload_from_event(json.loads(event_json or ""))
+    except (ValueError, TypeError):  # another kind of input: not one of the bench's runs
+        return None
 
+
+def _as_datetime(value: datetime | float) -> datetime:
+    """A timestamp as boto3 parses it, or as epoch seconds in the runner's raw JSON."""
+    return value if isinstance(value, datetime) else datetime.fromtimestamp(float(value), tz=timezone.utc)
+
+
+class StackHistories:
+    """A stack's engine histories and runs, through the AWS APIs of any endpoint."""
+
+    # The table's own metrics include the state machine's native writes.
     adds_native_write_units = False
+    # How long CloudWatch takes to hold what a run produced.
+    metrics_delay_seconds = 0.0
 
-    def __init__(self, session: boto3.Session, *, state_machine_arn: str, table_name: str, model_id: str) -> None:
-        self._step_functions = session.client("stepfunctions")
-        self._lambda = session.client("lambda")
-        self._cloudwatch = session.client("cloudwatch")
-        self._logs = session.client("logs")
-        self._state_machine_arn = state_machine_arn
-        self._table_name = table_name
-        self._model_id = model_id
+    def __init__(self, *, step_functions: Any, lambda_client: Any, outputs: StackOutputs) -> None:
+        self._step_functions = step_functions
+        self._lambda = lambda_client
+        self._outputs = outputs
 
     def step_functions_history(self, execution_arn: str) -> list[dict[str, Any]]:
         return _step_functions_history(self._step_functions, execution_arn)
@@ -164,32 +191,166 @@ class AwsSource:
                 return events
             request["Marker"] = page["NextMarker"]
 
-    def begin_phase(self) -> datetime:
-        return datetime.now(timezone.utc)
+    def engine_status(self, workflow: WorkflowType, engine_arn: str) -> str:
+        if workflow is WorkflowType.STEP_FUNCTIONS:
+            return str(self._step_functions.describe_execution(executionArn=engine_arn)["status"])
+        return str(self._lambda.get_durable_execution(DurableExecutionArn=engine_arn)["Status"])
+
+    def engine_runs(self, workflow: WorkflowType, since: datetime) -> list[EngineRun]:
+        """Every run of the pattern's engine started at ``since`` or later, with its upload."""
+        if workflow is WorkflowType.STEP_FUNCTIONS:
+            return [
+                EngineRun(
+                    workflow=workflow,
+                    engine_arn=summary["executionArn"],
+                    upload=_upload_of(
+                        self._step_functions.describe_execution(executionArn=summary["executionArn"]).get("input")
+                    ),
+                )
+                for summary in self._state_machine_executions(since)
+            ]
+        runs = []
+        for summary in self._durable_executions():
+            if _as_datetime(summary["StartTimestamp"]) < since:
+                continue
+            described = self._lambda.get_durable_execution(DurableExecutionArn=summary["DurableExecutionArn"])
+            runs.append(
+                EngineRun(
+                    workflow=workflow,
+                    engine_arn=summary["DurableExecutionArn"],
+                    upload=_upload_of(described.get("InputPayload")),
+                )
+            )
+        return runs
+
+    def _state_machine_executions(self, since: datetime) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {"stateMachineArn": self._outputs.state_machine_arn, "maxResults": 1000}
+        while True:
+            page = self._step_functions.list_executions(**request)
+            # Newest first: the first older one ends the listing.
+            for summary in page["executions"]:
+                if _as_datetime(summary["startDate"]) < since:
+                    return
+                yield summary
+            if not page.get("nextToken"):
+                return
+            request["nextToken"] = page["nextToken"]
+
+    def _durable_executions(self) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {"FunctionName": self._outputs.durable_function_name}
+        while True:
+            page = self._lambda.list_durable_executions_by_function(**request)
+            yield from page.get("DurableExecutions", [])
+            if not page.get("NextMarker"):
+                return
+            request["Marker"] = page["NextMarker"]
+
+
+_LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)")
+_QUERY_POLL_SECONDS = 1.0
+_REPORT_QUERY = (
+    'filter @type = "REPORT" | stats count(*) as invocations, sum(@billedDuration) as billedMs by @log'
+)
+_EMF_FILTER = '"CloudWatchMetrics"'
+# Metrics and log lines arrive a little after the calls they describe.
+_WINDOW_MARGIN = timedelta(minutes=1)
+
+
+class AwsSource(StackHistories):
+    """A deployed stack, read through its outputs and the caller's credentials.
+
+    Both pipelines run for every upload, so the window of a run holds both
+    patterns: Lambda time splits by function (the state machine's task
+    functions; the durable function's time is in its history), EMF lines by
+    namespace. The table and the model are shared: their CloudWatch totals
+    are split evenly, as both patterns read the same photo and write the
+    same items.
+    """
+
+    metrics_delay_seconds = 90.0
+
+    def __init__(
+        self, *, step_functions: Any, lambda_client: Any, cloudwatch: Any, logs: Any, outputs: StackOutputs
+    ) -> None:
+        super().__init__(step_functions=step_functions, lambda_client=lambda_client, outputs=outputs)
+        self._cloudwatch = cloudwatch
+        self._logs = logs
+
+    @classmethod
+    def for_stack(cls, client: Callable[[str], Any], outputs: StackOutputs) -> AwsSource:
+        """``client(service)`` makes a boto3 client for the stack (``StackAccess.client``)."""
+        return cls(
+            step_functions=client("stepfunctions"),
+            lambda_client=client("lambda"),
+            cloudwatch=client("cloudwatch"),
+            logs=client("logs"),
+            outputs=outputs,
+        )
 
     def task_function_names(self) -> list[str]:
-        definition = self._step_functions.describe_state_machine(stateMachineArn=self._state_machine_arn)["definition"]
+        definition = self._step_functions.describe_state_machine(stateMachineArn=self._outputs.state_machine_arn)[
+            "definition"
+        ]
         return sorted(set(_LAMBDA_ARN.findall(definition)))
 
-    def phase_usage(self, mark: object) -> PhaseUsage:
-        if not isinstance(mark, datetime):
-            raise TypeError("an AwsSource phase mark is the phase's start time")
-        # Metrics and log lines arrive a little after the calls they describe.
-        start, end = mark - timedelta(minutes=1), datetime.now(timezone.utc) + timedelta(minutes=1)
-        return PhaseUsage(
-            lambda_functions=self._lambda_usage(start, end),
-            dynamodb_read_units=self._metric_sum("AWS/DynamoDB", "ConsumedReadCapacityUnits", "TableName", self._table_name, start, end),
-            dynamodb_write_units=self._metric_sum("AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", self._table_name, start, end),
-            s3_put_requests=0,
-            s3_get_requests=0,
-            bedrock_input_tokens=int(self._metric_sum("AWS/Bedrock", "InputTokenCount", "ModelId", self._model_id, start, end)),
-            bedrock_output_tokens=int(self._metric_sum("AWS/Bedrock", "OutputTokenCount", "ModelId", self._model_id, start, end)),
-            source=(
-                "aws: Lambda REPORT lines (CloudWatch Logs Insights), the table's Consumed*CapacityUnits "
-                "and the model's token counts (CloudWatch metrics); S3 requests are not measured "
-                "(request metrics are off) and are counted by the bench"
-            ),
-        )
+    def model_id(self) -> str:
+        """The vision model the pipelines call, as the durable function is configured."""
+        configuration = self._lambda.get_function_configuration(FunctionName=self._outputs.durable_function_name)
+        variables = configuration.get("Environment", {}).get("Variables", {})
+        return str(variables.get(BEDROCK_MODEL_ID_ENV, DEFAULT_BEDROCK_MODEL_ID))
+
+    def usage_by_pattern(self, start: datetime, end: datetime, *, uploads: int) -> dict[WorkflowType, PhaseUsage]:
+        start, end = start - _WINDOW_MARGIN, end + _WINDOW_MARGIN
+        table = self._outputs.table_name
+        model = self.model_id()
+        read_units = self._metric_sum("AWS/DynamoDB", "ConsumedReadCapacityUnits", "TableName", table, start, end)
+        write_units = self._metric_sum("AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", table, start, end)
+        input_tokens = self._metric_sum("AWS/Bedrock", "InputTokenCount", "ModelId", model, start, end)
+        output_tokens = self._metric_sum("AWS/Bedrock", "OutputTokenCount", "ModelId", model, start, end)
+        task_functions = self._lambda_usage(start, end)
+        shares = len(WorkflowType)
+        return {
+            workflow: PhaseUsage(
+                lambda_functions=task_functions if workflow is WorkflowType.STEP_FUNCTIONS else [],
+                dynamodb_read_units=read_units / shares,
+                dynamodb_write_units=write_units / shares,
+                s3_put_requests=uploads,
+                s3_get_requests=0,
+                bedrock_input_tokens=round(input_tokens / shares),
+                bedrock_output_tokens=round(output_tokens / shares),
+                not_measured=["s3_get_requests"],
+                source=(
+                    "aws: the task functions' REPORT lines (CloudWatch Logs Insights; the durable function's "
+                    "time is in its history), the table's Consumed*CapacityUnits and the model's token counts "
+                    "(CloudWatch metrics, split evenly: both patterns ran on every upload); S3 PUTs are the "
+                    "bench's uploads, one per workflow; S3 GETs are not measured (request metrics are off)"
+                ),
+            )
+            for workflow in WorkflowType
+        }
+
+    def emf_samples(self, start: datetime, end: datetime) -> list[MetricSample]:
+        """The handlers' EMF lines, read back from the functions' log groups."""
+        start, end = start - _WINDOW_MARGIN, end + _WINDOW_MARGIN
+        namespaces = set(METRICS_NAMESPACES.values())
+        samples: list[MetricSample] = []
+        for name in [*self.task_function_names(), self._outputs.durable_function_name]:
+            request: dict[str, Any] = {
+                "logGroupName": f"/aws/lambda/{name}",
+                "startTime": int(start.timestamp() * 1000),
+                "endTime": int(end.timestamp() * 1000),
+                "filterPattern": _EMF_FILTER,
+            }
+            while True:
+                page = self._logs.filter_log_events(**request)
+                for event in page.get("events", []):
+                    document = emf_document(event["message"].strip())
+                    if document is not None:
+                        samples.extend(s for s in samples_from_emf(document) if s.namespace in namespaces)
+                if not page.get("nextToken"):
+                    break
+                request["nextToken"] = page["nextToken"]
+        return samples
 
     def _metric_sum(self, namespace: str, metric: str, dimension: str, value: str, start: datetime, end: datetime) -> float:
         response = self._cloudwatch.get_metric_statistics(
@@ -229,3 +390,77 @@ class AwsSource:
                 )
             )
         return sorted(usage, key=lambda item: item.function_name)
+
+
+# What a running local stack cannot tell: it keeps no CloudWatch, and its
+# Lambda runtime and table run in another process.
+_NOT_MEASURED_LOCALLY = [
+    "dynamodb_read_units",
+    "dynamodb_write_units",
+    "s3_get_requests",
+    "bedrock_input_tokens",
+    "bedrock_output_tokens",
+]
+
+
+class RunningLocalStackSource(StackHistories):
+    """A running ``albums local up``, through its endpoint only.
+
+    The histories are the engines' own; the durable runs are listed through
+    the runner's ``GET /2025-12-01/durable-executions``, which the stack's
+    gateway serves (the per-function listing that boto3 calls is not routed).
+    """
+
+    def __init__(self, *, endpoint_url: str, step_functions: Any, lambda_client: Any, outputs: StackOutputs) -> None:
+        super().__init__(step_functions=step_functions, lambda_client=lambda_client, outputs=outputs)
+        self._endpoint_url = endpoint_url.rstrip("/")
+
+    @classmethod
+    def for_stack(
+        cls, endpoint_url: str, client: Callable[[str], Any], outputs: StackOutputs
+    ) -> RunningLocalStackSource:
+        return cls(
+            endpoint_url=endpoint_url,
+            step_functions=client("stepfunctions"),
+            lambda_client=client("lambda"),
+            outputs=outputs,
+        )
+
+    def _durable_executions(self) -> Iterator[dict[str, Any]]:
+        query: dict[str, str] = {"FunctionName": self._outputs.durable_function_name}
+        while True:
+            url = f"{self._endpoint_url}/2025-12-01/durable-executions?{urllib.parse.urlencode(query)}"
+            with urllib.request.urlopen(url, timeout=30) as response:  # loopback only
+                page = json.load(response)
+            yield from page.get("DurableExecutions", [])
+            if not page.get("NextMarker"):
+                return
+            query["Marker"] = page["NextMarker"]
+
+    def usage_by_pattern(self, start: datetime, end: datetime, *, uploads: int) -> dict[WorkflowType, PhaseUsage]:
+        task_time = ["lambda_functions"]
+        return {
+            workflow: PhaseUsage(
+                lambda_functions=[],
+                dynamodb_read_units=0.0,
+                dynamodb_write_units=0.0,
+                s3_put_requests=uploads,
+                s3_get_requests=0,
+                bedrock_input_tokens=0,
+                bedrock_output_tokens=0,
+                not_measured=(task_time if workflow is WorkflowType.STEP_FUNCTIONS else []) + _NOT_MEASURED_LOCALLY,
+                source=(
+                    "running local stack: only the engines' histories are read (the durable function's "
+                    "invocations from InvocationCompleted events); Lambda task time, table units, S3 GETs "
+                    "and model tokens live in the stack's process and are not measured (counted as 0 in "
+                    "the cost); S3 PUTs are the bench's uploads, one per workflow. Without the handlers' "
+                    "StepDuration lines, a durable step whose start and end are checkpointed together counts "
+                    "as overhead: the durable overhead here is an upper bound"
+                ),
+            )
+            for workflow in WorkflowType
+        }
+
+    def emf_samples(self, start: datetime, end: datetime) -> list[MetricSample] | None:
+        """The handlers print EMF lines to the stack's own stdout: not readable here."""
+        return None

@@ -83,8 +83,12 @@ class PatternRun(BaseModel):
     outcomes: list[RunOutcome]
     measurements: list[ExecutionMeasurement]
     usage: PhaseUsage
-    metrics: list[MetricSample]
+    # None: the source cannot read the handlers' EMF lines.
+    metrics: list[MetricSample] | None
     execution_records: int
+    # Engine runs beyond one per upload, when the engines' runs were listed;
+    # otherwise the report counts records beyond one per upload.
+    duplicated: int | None = None
 
 
 class BenchRun(BaseModel):
@@ -93,6 +97,9 @@ class BenchRun(BaseModel):
     started_at: datetime
     wall_seconds: float
     patterns: list[PatternRun]
+    # True when every upload started both pipelines at once (a deployed or
+    # running stack); False when the patterns ran one after the other.
+    patterns_concurrent: bool = False
 
 
 def deterministic_correction(image: int) -> ValidationOutcome:
@@ -102,7 +109,7 @@ def deterministic_correction(image: int) -> ValidationOutcome:
     )
 
 
-def _render_photos(directory: Path, count: int) -> list[bytes]:
+def render_photos(directory: Path, count: int) -> list[bytes]:
     generate_shelf_set(directory, count=min(count, PHOTO_POOL), seed=PHOTO_SEED)
     return [path.read_bytes() for path in sorted(directory.glob("*.jpg"))]
 
@@ -125,7 +132,7 @@ def run_local_bench(
     # Handler log lines would drown the progress bars; warnings still show.
     logger.setLevel("WARNING")
     with tempfile.TemporaryDirectory(prefix="bench-photos-") as photo_dir, EmfCapture() as emf:
-        photos = _render_photos(Path(photo_dir), settings.images)
+        photos = render_photos(Path(photo_dir), settings.images)
         pipelines = LocalPipelines(
             prefix=prefix or f"bench{started_at:%H%M%S}",
             **({"validation_timeout_seconds": timeout} if timeout else {}),

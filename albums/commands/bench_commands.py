@@ -1,4 +1,16 @@
-"""``albums bench``: the same photos through both pipelines, measured and priced."""
+"""``albums bench``: the same photos through both pipelines, measured and priced.
+
+Three ways to run it:
+
+- ``--stack local``: an in-process local stack of its own, one pattern after
+  the other (usage measured in process, EMF lines read from stdout);
+- ``--stack NAME``: a deployed stack, through its outputs (``pulumi stack
+  output`` or ``--outputs FILE``) and the caller's AWS credentials; each
+  upload starts both pipelines, usage comes from CloudWatch;
+- ``--stack local --running-local-stack``: the same stack workload against a
+  running ``albums local up`` (found through ``--data-dir``); what only
+  CloudWatch knows is reported as not measured.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +25,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from album_registry.domain.models import WorkflowType
+from albums.local_stack.server import DEFAULT_DATA_DIR
 
 LOCAL_STACK = "local"
+STACK_DEADLINE_SECONDS = 900.0
 
 
 def _progress(workflow: WorkflowType, total: int) -> Callable[[], None]:
@@ -40,20 +54,23 @@ def _bench(args: argparse.Namespace) -> int:
     from albums.bench.code_size import measure_code_size
     from albums.bench.cost_model import load_price_table
     from albums.bench.report import build_report, write_report
-    from albums.bench.workload import BenchSettings, ValidationPlan, run_local_bench
+    from albums.bench.workload import BenchSettings, ValidationMode, ValidationPlan, run_local_bench
 
-    if args.stack != LOCAL_STACK:
-        print(
-            f"albums bench --stack {args.stack}: driving a deployed stack is not written yet "
-            "(only the collector's AWS source, albums.bench.sources.AwsSource, exists); use --stack local",
-            file=sys.stderr,
-        )
+    if args.running_local_stack and args.stack != LOCAL_STACK:
+        print("albums bench: --running-local-stack goes with --stack local", file=sys.stderr)
         return 2
+    on_stack = args.stack != LOCAL_STACK or args.running_local_stack
     try:
         validation = ValidationPlan.parse(args.validation)
     except ValueError as error:
         print(f"albums bench: {error}", file=sys.stderr)
         return 2
+    if on_stack and validation.mode is ValidationMode.TIMEOUT:
+        print(
+            "albums bench: --validation timeout: nobody answers, so every workflow waits for the stack's own "
+            f"validation timeout (set when it was deployed or started); --deadline ({args.deadline:.0f} s) must exceed it",
+            file=sys.stderr,
+        )
     memory_mb, retention_days = _deployment_defaults()
     settings = BenchSettings(
         images=args.images,
@@ -63,8 +80,29 @@ def _bench(args: argparse.Namespace) -> int:
         durable_retention_days=args.retention_days or retention_days,
     )
     began = time.perf_counter()
-    run = run_local_bench(settings, progress=_progress)
-    report = build_report(run, load_price_table(), measure_code_size(), adds_native_write_units=True)
+    if on_stack:
+        from albums.bench.stack_workload import run_stack_bench, source_for
+        from albums.stack_access import LocalStackNotRunningError, open_stack
+        from albums.stack_outputs import PulumiCliMissingError, StackOutputCommandError, StackOutputsFormatError, StackOutputsMissingError
+
+        try:
+            access = open_stack(args.stack, outputs_file=args.outputs, data_dir=args.data_dir)
+        except (
+            LocalStackNotRunningError,
+            PulumiCliMissingError,
+            StackOutputCommandError,
+            StackOutputsFormatError,
+            StackOutputsMissingError,
+        ) as error:
+            print(f"albums bench: {error}", file=sys.stderr)
+            return 2
+        source = source_for(access)
+        run = run_stack_bench(access, settings, progress=_progress, deadline_seconds=args.deadline, source=source)
+        adds_native_write_units = source.adds_native_write_units
+    else:
+        run = run_local_bench(settings, progress=_progress)
+        adds_native_write_units = True
+    report = build_report(run, load_price_table(), measure_code_size(), adds_native_write_units=adds_native_write_units)
     directory = Path(args.out) / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     json_path, html_path = write_report(report, directory)
     for section in report["patterns"]:
@@ -72,12 +110,17 @@ def _bench(args: argparse.Namespace) -> int:
         print(
             f"{section['workflow']:>17}: {json_dumps_compact(section['executions']['byStatus'])}, "
             f"lost {section['executions']['lost']}, duplicated {section['executions']['duplicated']}, "
-            f"overhead p50 {overhead['p50']:.3f} s p95 {overhead['p95']:.3f} s, "
+            f"overhead p50 {_seconds(overhead['p50'])} p95 {_seconds(overhead['p95'])}, "
             f"throughput {section['throughputPerSecond']:.2f}/s, "
             f"cost/workflow ${section['costPerWorkflow']['total']:.6f}"
+            + (f" (not measured: {', '.join(section['notMeasured'])})" if section["notMeasured"] else "")
         )
     print(f"wrote {json_path} and {html_path} in {time.perf_counter() - began:.1f} s")
     return 0
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f} s"
 
 
 def json_dumps_compact(value: object) -> str:
@@ -85,10 +128,34 @@ def json_dumps_compact(value: object) -> str:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    bench = subparsers.add_parser("bench", help="run both pipelines on the same photos and write the comparison report")
-    bench.add_argument("--stack", default=LOCAL_STACK, help="'local' (this machine) or a deployed stack's name")
+    bench = subparsers.add_parser(
+        "bench",
+        help="run both pipelines on the same photos and write the comparison report",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bench.add_argument(
+        "--stack",
+        default=LOCAL_STACK,
+        help="'local' (an in-process stack of the bench's own, patterns one after the other) "
+        "or a deployed stack's name (uploads to its bucket start both pipelines)",
+    )
+    bench.add_argument(
+        "--running-local-stack",
+        action="store_true",
+        help="with --stack local: drive the running `albums local up` found in --data-dir "
+        "through its endpoint, exactly as a deployed stack is driven",
+    )
+    bench.add_argument("--outputs", type=Path, help="a deployed stack's outputs as JSON, for users without the Pulumi CLI")
+    bench.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="the running local stack's data dir")
+    bench.add_argument(
+        "--deadline",
+        type=float,
+        default=STACK_DEADLINE_SECONDS,
+        help="on a stack: seconds to wait for every workflow to end; later ones are reported lost or running",
+    )
     bench.add_argument("--images", type=int, default=10, help="photos per pattern")
-    bench.add_argument("--concurrency", type=int, default=4, help="workflows in flight per pattern")
+    bench.add_argument("--concurrency", type=int, default=4, help="workflows in flight per pattern (on a stack: uploads in flight, each running both patterns)")
     bench.add_argument(
         "--validation",
         default="auto",
