@@ -75,17 +75,23 @@ def import_handler(handler_path: str) -> Callable[[Any, Any], Any]:
     return getattr(importlib.import_module(module_name), attribute)
 
 
+DEFAULT_CONCURRENCY = 4
+
+
 class LocalLambdaRuntime:
-    def __init__(self) -> None:
+    """At most ``concurrency`` handlers run at once; further invocations wait
+    for a slot, as Lambda holds events beyond a function's concurrency. On a
+    small machine this keeps a burst of uploads from running hundreds of OCR
+    passes (and their memory) side by side."""
+
+    def __init__(self, concurrency: int = DEFAULT_CONCURRENCY) -> None:
         self._handlers: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(concurrency)
         self.invocations: list[InvocationRecord] = []
 
     def register(self, function_name: str, handler_path: str) -> None:
         self._handlers[function_name] = handler_path
-
-    def registered(self) -> dict[str, str]:
-        return dict(self._handlers)
 
     def invoke(self, identifier: str, payload: bytes) -> InvocationResult:
         name = function_name_from_identifier(identifier)
@@ -93,6 +99,10 @@ class LocalLambdaRuntime:
             raise UnknownFunctionError(name=name)
         handler = import_handler(self._handlers[name])
         event = json.loads(payload or b"{}")
+        with self._slots:
+            return self._run(name, handler, event)
+
+    def _run(self, name: str, handler: Callable[[Any, Any], Any], event: Any) -> InvocationResult:
         started = time.perf_counter()
         error: str | None = None
         try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from aws_durable_execution_sdk_python_testing.exceptions import IllegalStateException, ResourceNotFoundException
 from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
 
 from album_registry import composition, constants
@@ -24,6 +25,7 @@ from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
 from album_registry.adapters.engine_resumer import Boto3EngineResumer
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain import ids
+from album_registry.domain.errors import EngineNoLongerWaitingError
 from album_registry.domain.models import TaskStatus, ValidationTask, WorkflowType
 from album_registry.domain.registration import ValidationOutcome
 from album_registry.domain.validation import submit_validation
@@ -71,7 +73,11 @@ class LocalResumer:
         )
 
     def resume_durable(self, task_id: str, callback_id: str, payload: str) -> None:
-        self._runner.send_callback_success(callback_id, payload.encode())
+        try:
+            self._runner.send_callback_success(callback_id, payload.encode())
+        except (ResourceNotFoundException, IllegalStateException) as error:
+            # The runner's way of saying the callback timed out already.
+            raise EngineNoLongerWaitingError(task_id=task_id, reason=type(error).__name__) from error
 
 
 class LocalPipelines:

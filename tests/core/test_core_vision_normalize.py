@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from album_registry.domain.errors import ImageRejectedError
 from album_registry.domain.models import ExtractedAlbum
 from album_registry.domain.vision import extract_albums
 from tests.fakes import ScriptedVision
@@ -15,6 +17,7 @@ covers = st.lists(
         albumName=st.text(max_size=10),
         confidence=st.floats(0, 1),
     ),
+    min_size=1,
     max_size=10,
 ).map(
     lambda found: [
@@ -29,6 +32,12 @@ def test_always_six_albums_with_unique_indexes_in_reading_order(seen):
     """Properties 6 and 8: exactly six albums, indexes 1..6, each once."""
     albums = extract_albums(ScriptedVision(seen), b"image")
     assert [album.albumIndex for album in albums] == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("seen", [[], [ExtractedAlbum(albumIndex=1, artist=" ", albumName="")]])
+def test_a_photo_with_no_readable_cover_is_rejected(seen):
+    with pytest.raises(ImageRejectedError, match="no album cover could be read"):
+        extract_albums(ScriptedVision(seen), b"image")
 
 
 @given(covers)

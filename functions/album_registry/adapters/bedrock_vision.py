@@ -145,6 +145,8 @@ def _first_json_value(text: str) -> Any:
                 value, _ = decoder.raw_decode(text, position)
             except json.JSONDecodeError:
                 continue
+            except RecursionError:
+                raise VisionOutputError(provider=PROVIDER_NAME, reason="the answer's JSON is nested too deeply") from None
             return value
     raise VisionOutputError(provider=PROVIDER_NAME, reason="the answer holds no JSON")
 

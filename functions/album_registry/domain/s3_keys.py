@@ -19,6 +19,10 @@ def validate_upload_key(key: object) -> str:
         raise InvalidS3KeyError(key=key, rule="key is empty")
     if len(key.encode("utf-8", errors="surrogatepass")) > MAX_KEY_BYTES:
         raise InvalidS3KeyError(key=key, rule=f"key is longer than {MAX_KEY_BYTES} bytes")
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidS3KeyError(key=key, rule="key is not valid UTF-8") from None
     if any(unicodedata.category(char) == "Cc" for char in key):
         raise InvalidS3KeyError(key=key, rule="key contains control characters")
     if key.startswith("/"):

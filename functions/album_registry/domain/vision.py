@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from album_registry.constants import ALBUMS_PER_IMAGE
+from album_registry.domain.errors import ImageRejectedError
 from album_registry.domain.models import ExtractedAlbum
 from album_registry.domain.ports import VisionProvider
 
@@ -13,9 +14,12 @@ def extract_albums(provider: VisionProvider, image: bytes) -> list[ExtractedAlbu
     The provider returns covers with ``albumIndex`` giving their reading order.
     More than six: the six most confident are kept, still in reading order.
     Fewer: empty placeholders with confidence 0 fill the gaps, for a person to
-    complete during validation.
+    complete during validation. None at all: the photo is rejected, since
+    there is nothing for anyone to validate.
     """
     seen = sorted(provider.read_covers(image), key=lambda album: album.albumIndex)
+    if not any(album.artist.strip() or album.albumName.strip() for album in seen):
+        raise ImageRejectedError(reason="no album cover could be read in the photo")
     return normalize_to_six(seen)
 
 

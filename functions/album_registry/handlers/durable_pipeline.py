@@ -67,8 +67,9 @@ WRITE_RETRY = StepConfig(
 )
 
 
+# Thread-safe keys: the local stack runs many invocations at once in one process.
 def _in_step(step: str, execution_id: str | None) -> None:
-    logger.append_keys(step=step, executionId=execution_id, workflowType=WORKFLOW.value)
+    logger.thread_safe_append_keys(step=step, executionId=execution_id, workflowType=WORKFLOW.value)
 
 
 @durable_step

@@ -29,8 +29,9 @@ from album_registry.handlers.upload_event import upload_from_event
 WORKFLOW = WorkflowType.STEP_FUNCTIONS
 
 
+# Thread-safe keys: the local stack runs many invocations at once in one process.
 def _in_step(step: str, event: dict[str, Any]) -> None:
-    logger.append_keys(step=step, executionId=event.get("executionId"), workflowType=WORKFLOW.value)
+    logger.thread_safe_append_keys(step=step, executionId=event.get("executionId"), workflowType=WORKFLOW.value)
 
 
 @logger.inject_lambda_context
@@ -42,7 +43,7 @@ def prepare_execution_handler(event: dict[str, Any], context: LambdaContext) -> 
     execution = composition.registration().prepare_execution(
         WORKFLOW, upload, engine_execution_arn=event["stateMachineExecutionArn"]
     )
-    logger.append_keys(executionId=execution.executionId)
+    logger.thread_safe_append_keys(executionId=execution.executionId)
     logger.info("execution prepared", extra={"imageS3Key": upload.key})
     # One metrics object per invocation: the local stack runs invocations concurrently in one process.
     metrics = metrics_for(WORKFLOW)
@@ -103,7 +104,7 @@ def apply_validation_handler(event: dict[str, Any], context: LambdaContext) -> l
 @timed_step(WORKFLOW, "estimate-price")
 def estimate_price_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     album = Album.model_validate(event["album"])
-    logger.append_keys(step="estimate-price", albumIndex=album.albumIndex, workflowType=WORKFLOW.value)
+    logger.thread_safe_append_keys(step="estimate-price", albumIndex=album.albumIndex, workflowType=WORKFLOW.value)
     estimate = composition.registration().estimate_price(album)
     # Numbers as DynamoDB number strings: the state machine writes them as they are.
     return {

@@ -1,0 +1,241 @@
+"""Load on a running stack: N uploads spread over S seconds, validated as they come.
+
+Every upload starts one workflow per pattern, so N uploads must end in 2N
+completed executions. The run counts what was lost (no record, or not
+completed in time) and duplicated (more than one record for one upload and
+pattern, or more than six albums in one execution), and reports latency from
+the upload to the execution's completion, plus the stack process's peak
+memory (``VmHWM``) when the stack runs on this machine.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
+from album_registry.adapters.engine_resumer import Boto3EngineResumer
+from album_registry.adapters.system_clock import SystemClock
+from album_registry.domain import ids
+from album_registry.domain.errors import AlbumRegistryError
+from album_registry.domain.models import Execution, ExecutionStatus, WorkflowType
+from album_registry.domain.registration import ValidationOutcome
+from album_registry.domain.s3_keys import UPLOAD_PREFIX
+from album_registry.domain.validation import submit_validation
+from pydantic import BaseModel
+
+from albums.samples.shelf_photos import generate_shelf_set
+from albums.stack_access import StackAccess
+
+PHOTO_SEED = 20261125
+PHOTO_POOL = 8
+POLL_SECONDS = 1.0
+ACCEPT = ValidationOutcome(reviewed=True)
+
+
+class LoadResult(BaseModel):
+    uploads: int
+    expected_executions: int
+    completed: int
+    failed: int
+    lost: int
+    duplicated: int
+    upload_seconds: float
+    wall_seconds: float
+    latency_p50_seconds: float | None
+    latency_p95_seconds: float | None
+    peak_memory_mb: float | None
+    stack_pid: int | None
+
+    def lines(self) -> list[str]:
+        def seconds(value: float | None) -> str:
+            return "-" if value is None else f"{value:.1f} s"
+
+        return [
+            f"uploads:     {self.uploads} in {self.upload_seconds:.1f} s",
+            (
+                f"executions:  {self.completed} completed, {self.failed} failed of {self.expected_executions} expected "
+                f"(wall {self.wall_seconds:.1f} s)"
+            ),
+            f"lost:        {self.lost}",
+            f"duplicated:  {self.duplicated}",
+            (
+                f"latency:     p50 {seconds(self.latency_p50_seconds)}, p95 {seconds(self.latency_p95_seconds)} "
+                "(upload to completed)"
+            ),
+            "peak memory: "
+            + (f"{self.peak_memory_mb:.0f} MB (VmHWM of pid {self.stack_pid})" if self.peak_memory_mb else "not readable"),
+        ]
+
+
+@dataclass
+class _Upload:
+    key: str
+    uploaded_at: datetime
+    execution_ids: dict[WorkflowType, str]
+
+
+@dataclass
+class _Progress:
+    uploads: list[_Upload] = field(default_factory=list)
+    validated: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def peak_memory_mb(pid: int) -> float | None:
+    """The process's peak resident set size (``VmHWM``), or None off Linux or once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
+
+
+def render_photos(count: int) -> list[bytes]:
+    with tempfile.TemporaryDirectory(prefix="load-photos-") as directory:
+        generate_shelf_set(Path(directory), count=min(count, PHOTO_POOL), seed=PHOTO_SEED)
+        return [path.read_bytes() for path in sorted(Path(directory).glob("*.jpg"))]
+
+
+def run_load(
+    stack: StackAccess,
+    *,
+    uploads: int,
+    seconds: float,
+    timeout_seconds: float,
+    stack_pid: int | None = None,
+    photos: list[bytes] | None = None,
+) -> LoadResult:
+    pool = photos or render_photos(uploads)
+    s3 = stack.client("s3")
+    repository = DynamoDbAlbumRepository(stack.client("dynamodb"), stack.outputs.table_name)
+    resumer = Boto3EngineResumer(step_functions=stack.client("stepfunctions"), lambda_client=stack.client("lambda"))
+    run = f"{datetime.now(UTC):%Y%m%d%H%M%S}"
+    progress = _Progress()
+    finished = threading.Event()
+    validator = threading.Thread(
+        target=_validate_until, args=(repository, resumer, progress, finished), daemon=True
+    )
+    began = time.monotonic()
+    validator.start()
+    for number in range(uploads):
+        # Arrivals spread evenly over the window, as a steady stream of people would upload.
+        time.sleep(max(0.0, began + number * seconds / uploads - time.monotonic()))
+        key = f"{UPLOAD_PREFIX}load-{run}-{number:05d}.jpg"
+        uploaded_at = datetime.now(UTC)
+        version = s3.put_object(Bucket=stack.outputs.bucket_name, Key=key, Body=pool[number % len(pool)])["VersionId"]
+        execution_ids = {
+            workflow: ids.execution_id_for_upload(workflow, bucket=stack.outputs.bucket_name, key=key, version=version)
+            for workflow in WorkflowType
+        }
+        with progress.lock:
+            progress.uploads.append(_Upload(key, uploaded_at, execution_ids))
+    upload_seconds = time.monotonic() - began
+    deadline = began + upload_seconds + timeout_seconds
+    final: dict[str, Execution] = {}
+    while time.monotonic() < deadline:
+        final = _executions(repository, progress)
+        if all(final.get(i) is not None and _settled(final[i]) for u in progress.uploads for i in u.execution_ids.values()):
+            break
+        time.sleep(POLL_SECONDS)
+    finished.set()
+    validator.join(timeout=30)
+    wall = time.monotonic() - began
+    return _result(repository, progress, final, upload_seconds, wall, stack_pid)
+
+
+def _settled(execution: Execution) -> bool:
+    return execution.status in (ExecutionStatus.COMPLETED, ExecutionStatus.FAILED)
+
+
+def _executions(repository: DynamoDbAlbumRepository, progress: _Progress) -> dict[str, Execution]:
+    with progress.lock:
+        wanted = [(workflow, execution_id) for u in progress.uploads for workflow, execution_id in u.execution_ids.items()]
+    found = {}
+    for workflow, execution_id in wanted:
+        execution = repository.get_execution(workflow, execution_id)
+        if execution is not None:
+            found[execution_id] = execution
+    return found
+
+
+def _validate_until(
+    repository: DynamoDbAlbumRepository, resumer: Boto3EngineResumer, progress: _Progress, finished: threading.Event
+) -> None:
+    """The person: accepts every pending task of this run as soon as it shows up."""
+    while not finished.is_set():
+        with progress.lock:
+            mine = {execution_id for u in progress.uploads for execution_id in u.execution_ids.values()}
+        for workflow in WorkflowType:
+            for task in repository.list_tasks(workflow, limit=500):
+                if task.executionId not in mine or task.taskId in progress.validated:
+                    continue
+                if not (task.taskToken or task.callbackId):
+                    continue
+                try:
+                    submit_validation(task.taskId, ACCEPT, repository=repository, resumer=resumer, clock=SystemClock())
+                    progress.validated.add(task.taskId)
+                except AlbumRegistryError:
+                    progress.validated.add(task.taskId)  # closed meanwhile: nothing to answer
+        finished.wait(0.2)
+
+
+def _result(
+    repository: DynamoDbAlbumRepository,
+    progress: _Progress,
+    final: dict[str, Execution],
+    upload_seconds: float,
+    wall: float,
+    stack_pid: int | None,
+) -> LoadResult:
+    completed = failed = lost = duplicated = 0
+    latencies: list[float] = []
+    keys_seen: dict[tuple[WorkflowType, str], int] = {}
+    for workflow in WorkflowType:
+        for execution in repository.list_executions(workflow, limit=len(progress.uploads) * 4 + 50):
+            keys_seen[(workflow, execution.imageS3Key)] = keys_seen.get((workflow, execution.imageS3Key), 0) + 1
+    for upload in progress.uploads:
+        for workflow, execution_id in upload.execution_ids.items():
+            duplicated += max(0, keys_seen.get((workflow, upload.key), 0) - 1)
+            execution = final.get(execution_id)
+            if execution is None or not _settled(execution):
+                lost += 1
+                continue
+            if len(repository.get_albums(workflow, execution_id)) > 6:
+                duplicated += 1
+            if execution.status is ExecutionStatus.FAILED:
+                failed += 1
+                continue
+            completed += 1
+            finished_at = datetime.fromisoformat(execution.completedAt or "")
+            latencies.append((finished_at - upload.uploaded_at).total_seconds())
+    return LoadResult(
+        uploads=len(progress.uploads),
+        expected_executions=len(progress.uploads) * len(WorkflowType),
+        completed=completed,
+        failed=failed,
+        lost=lost,
+        duplicated=duplicated,
+        upload_seconds=upload_seconds,
+        wall_seconds=wall,
+        latency_p50_seconds=percentile(latencies, 0.50),
+        latency_p95_seconds=percentile(latencies, 0.95),
+        peak_memory_mb=peak_memory_mb(stack_pid) if stack_pid else None,
+        stack_pid=stack_pid,
+    )

@@ -1,0 +1,37 @@
+"""The load script, small: 20 uploads to a real local stack; nothing lost, nothing doubled.
+
+Correctness only; ``albums load --uploads 200 --seconds 60`` prints the figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from albums.load_test import run_load
+from albums.local_stack.durable_service import free_loopback_port
+from albums.stack_access import open_stack
+from tests.local_stack.conftest import start_stack
+from tests.reliability.conftest import SAMPLES
+
+UPLOADS = 20
+
+
+def test_twenty_uploads_complete_forty_executions_with_none_lost_or_duplicated(tmp_path: Path) -> None:
+    stack = start_stack(tmp_path / "data", free_loopback_port())
+    try:
+        result = run_load(
+            open_stack("local", data_dir=stack.data_dir),
+            uploads=UPLOADS,
+            seconds=4,
+            timeout_seconds=240,
+            stack_pid=stack.process.pid,
+            photos=[path.read_bytes() for path in sorted(SAMPLES.glob("shelf-*.jpg"))],
+        )
+    finally:
+        stack.stop()
+    assert result.uploads == UPLOADS
+    assert result.expected_executions == 2 * UPLOADS
+    assert (result.lost, result.duplicated, result.failed) == (0, 0, 0)
+    assert result.completed == 2 * UPLOADS
+    assert result.latency_p95_seconds is not None and result.latency_p95_seconds >= result.latency_p50_seconds
+    assert result.peak_memory_mb is not None and result.peak_memory_mb > 0
