@@ -21,13 +21,9 @@ from botocore.exceptions import ClientError
 
 from albums.local_stack.durable_service import DurableFunctionSettings, LocalDurableService
 from albums.local_stack.lambda_runtime import ACCOUNT_ID, REGION, LocalLambdaRuntime
+from albums.local_stack.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME, table_request
 from albums.local_stack.pulumi_program import ProgramRun, RecordedResource, run_program
 
-LOCAL_STACK_NAME = "local"
-LOCAL_PROJECT_CONFIG: dict[str, object] = {
-    "aws:region": REGION,
-    "vinyl-album-registry:visionProvider": "offline",
-}
 
 
 @dataclass
@@ -88,7 +84,7 @@ def _create(
     inputs = resource.inputs
     match resource.type:
         case "aws:dynamodb/table:Table":
-            _ignore_existing(lambda: clients.dynamodb.create_table(**_table_request(inputs)))
+            _ignore_existing(lambda: clients.dynamodb.create_table(**table_request(inputs)))
         case "aws:s3/bucket:Bucket":
             _ignore_existing(lambda: clients.s3.create_bucket(Bucket=inputs["bucket"]))
         case "aws:s3/bucketVersioning:BucketVersioning":
@@ -129,35 +125,6 @@ def _create(
             clients.events.put_targets(Rule=inputs["rule"], Targets=[_target(inputs)])
         case "aws:cloudwatch/logGroup:LogGroup":
             _ignore_existing(lambda: clients.logs.create_log_group(logGroupName=inputs["name"]))
-
-
-def _table_request(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    key_schema = [{"AttributeName": inputs["hashKey"], "KeyType": "HASH"}]
-    if inputs.get("rangeKey"):
-        key_schema.append({"AttributeName": inputs["rangeKey"], "KeyType": "RANGE"})
-    request: dict[str, Any] = {
-        "TableName": inputs["name"],
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [
-            {"AttributeName": attribute["name"], "AttributeType": attribute["type"]}
-            for attribute in inputs["attributes"]
-        ],
-        "KeySchema": key_schema,
-    }
-    indexes = inputs.get("globalSecondaryIndexes") or []
-    if indexes:
-        request["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": index["name"],
-                "KeySchema": [
-                    {"AttributeName": key["attributeName"], "KeyType": key["keyType"]}
-                    for key in index["keySchemas"]
-                ],
-                "Projection": {"ProjectionType": index.get("projectionType", "ALL")},
-            }
-            for index in indexes
-        ]
-    return request
 
 
 def _replace_state_machine(step_functions: Any, inputs: Mapping[str, Any]) -> None:

@@ -1,37 +1,62 @@
 """Creates the registry's table and bucket on a local endpoint.
 
-The key schema comes from the core's key module, the same constants the
-Pulumi component uses, so local and AWS tables cannot drift apart.
+The table's definition is the one the Pulumi program declares (run under
+mocks once per process), so local and AWS tables cannot drift apart; only its
+name changes, for tests and pipelines that need a table of their own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-from album_registry.domain import keys
+from albums.local_stack.lambda_runtime import REGION
+from albums.local_stack.pulumi_program import run_program
+
+LOCAL_STACK_NAME = "local"
+LOCAL_PROJECT_CONFIG: dict[str, object] = {
+    "aws:region": REGION,
+    "vinyl-album-registry:visionProvider": "offline",
+}
+
+
+@cache
+def _program_table() -> Mapping[str, Any]:
+    return run_program(LOCAL_STACK_NAME, dict(LOCAL_PROJECT_CONFIG)).one("aws:dynamodb/table:Table").inputs
 
 
 def create_registry_table(dynamodb: Any, table_name: str) -> None:
-    key_attributes = (keys.PARTITION_KEY, keys.SORT_KEY, keys.GSI1_PARTITION_KEY, keys.GSI1_SORT_KEY)
-    dynamodb.create_table(
-        TableName=table_name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in key_attributes],
-        KeySchema=[
-            {"AttributeName": keys.PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": keys.SORT_KEY, "KeyType": "RANGE"},
+    dynamodb.create_table(**table_request({**_program_table(), "name": table_name}))
+
+
+def table_request(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    key_schema = [{"AttributeName": inputs["hashKey"], "KeyType": "HASH"}]
+    if inputs.get("rangeKey"):
+        key_schema.append({"AttributeName": inputs["rangeKey"], "KeyType": "RANGE"})
+    request: dict[str, Any] = {
+        "TableName": inputs["name"],
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": attribute["name"], "AttributeType": attribute["type"]}
+            for attribute in inputs["attributes"]
         ],
-        GlobalSecondaryIndexes=[
+        "KeySchema": key_schema,
+    }
+    indexes = inputs.get("globalSecondaryIndexes") or []
+    if indexes:
+        request["GlobalSecondaryIndexes"] = [
             {
-                "IndexName": keys.GSI1_NAME,
+                "IndexName": index["name"],
                 "KeySchema": [
-                    {"AttributeName": keys.GSI1_PARTITION_KEY, "KeyType": "HASH"},
-                    {"AttributeName": keys.GSI1_SORT_KEY, "KeyType": "RANGE"},
+                    {"AttributeName": key["attributeName"], "KeyType": key["keyType"]}
+                    for key in index["keySchemas"]
                 ],
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {"ProjectionType": index.get("projectionType", "ALL")},
             }
-        ],
-    )
+            for index in indexes
+        ]
+    return request
 
 
 def create_upload_bucket(s3: Any, bucket_name: str) -> None:
