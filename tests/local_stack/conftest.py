@@ -22,6 +22,8 @@ from albums.local_stack.durable_service import free_loopback_port
 from albums.local_stack.server import LocalStackInfo
 
 STARTUP_TIMEOUT_SECONDS = 60
+# Generous: on a loaded 2-core machine saving and stopping can take a while.
+STOP_TIMEOUT_SECONDS = 90
 
 
 @dataclass
@@ -58,9 +60,17 @@ class RunningStack:
         return Boto3EngineResumer(step_functions=self.client("stepfunctions"), lambda_client=self.client("lambda"))
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=30)
+        """SIGTERM, as ``albums local down`` sends it; the stack saves and exits."""
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise AssertionError(
+                f"albums local up did not exit {STOP_TIMEOUT_SECONDS} s after SIGTERM:\n{self.log.read_text()[-3000:]}"
+            ) from None
 
 
 def start_stack(data_dir: Path, port: int, *, validation_timeout: int | None = None) -> RunningStack:
