@@ -16,7 +16,8 @@ from albums.bench.code_size import measure_code_size
 from albums.bench.collector import VALIDATION_WAIT_SPAN
 from albums.bench.cost_model import lambda_gb_seconds, load_price_table
 from albums.bench.report import MONTHLY_VOLUMES, build_report, render_html, write_report
-from albums.bench.workload import BenchSettings, ValidationPlan, run_local_bench
+from albums.bench.workload import run_local_bench
+from tests.bench.bench_support import ProgressCounter, small_run_settings
 
 IMAGES = 2
 PRICES = load_price_table()
@@ -33,25 +34,10 @@ HAPPY_PATH_DURABLE_OPERATIONS = 1 + 17 + 3 + (1 + 6)
 
 @pytest.fixture(scope="module")
 def bench_run():
-    ticks: dict[WorkflowType, int] = {}
-
-    def progress(workflow, total):
-        ticks[workflow] = 0
-
-        def tick():
-            ticks[workflow] += 1
-
-        return tick
-
-    settings = BenchSettings(
-        images=IMAGES,
-        concurrency=2,
-        validation=ValidationPlan.parse("auto"),
-        lambda_memory_mb=1024,
-        durable_retention_days=14,
-    )
+    progress = ProgressCounter()
+    settings = small_run_settings(IMAGES)
     run = run_local_bench(settings, progress=progress, prefix="benchtest")
-    assert ticks == {workflow: IMAGES for workflow in WorkflowType}
+    assert progress.ticks == {workflow: IMAGES for workflow in WorkflowType}
     return run
 
 

@@ -25,11 +25,12 @@ from albums.bench.cost_model import (
 from albums.bench.report import build_report
 from albums.bench.sources import RunningLocalStackSource
 from albums.bench.stack_workload import count_duplicates, run_stack_bench, source_for
-from albums.bench.workload import BenchSettings, ValidationPlan, deterministic_correction
+from albums.bench.workload import deterministic_correction
 from albums.local_stack.durable_service import free_loopback_port
 from albums.stack_access import open_stack
 from tests.bench.test_bench_local_run import HAPPY_PATH_DURABLE_OPERATIONS, HAPPY_PATH_TRANSITIONS
 from tests.local_stack.conftest import start_stack
+from tests.bench.bench_support import ProgressCounter, small_run_settings
 
 IMAGES = 2
 DEADLINE_SECONDS = 120
@@ -49,25 +50,10 @@ def access(stack):
 
 @pytest.fixture(scope="module")
 def bench_run(access):
-    ticks: dict[WorkflowType, int] = {}
-
-    def progress(workflow, total):
-        ticks[workflow] = 0
-
-        def tick():
-            ticks[workflow] += 1
-
-        return tick
-
-    settings = BenchSettings(
-        images=IMAGES,
-        concurrency=2,
-        validation=ValidationPlan.parse("auto"),
-        lambda_memory_mb=1024,
-        durable_retention_days=14,
-    )
+    progress = ProgressCounter()
+    settings = small_run_settings(IMAGES)
     run = run_stack_bench(access, settings, progress=progress, deadline_seconds=DEADLINE_SECONDS)
-    assert ticks == {workflow: IMAGES for workflow in WorkflowType}
+    assert progress.ticks == {workflow: IMAGES for workflow in WorkflowType}
     return run
 
 
