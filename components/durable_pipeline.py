@@ -6,13 +6,11 @@ import pulumi
 import pulumi_aws as aws
 from album_registry.constants import METRICS_NAMESPACES
 from album_registry.domain.models import WorkflowType
-from album_registry.domain.s3_keys import UPLOAD_PREFIX
 
 from components import iam_policies
 from components.python_function import function_log_group, python_function
 from components.pipeline_args import PipelineArgs
 from components.settings import (
-    bedrock_model_arns,
     lambda_environment,
 )
 
@@ -79,21 +77,8 @@ class DurablePipeline(pulumi.ComponentResource):
                 iam_policies.DURABLE_EXECUTION_ACTIONS,
                 [iam_policies.qualified_arns(self.function.arn)],
             ),
-            iam_policies.log_write_statement([self.log_group.arn]),
-            iam_policies.xray_statement(),
-            iam_policies.table_statement(args.table_arn),
-            iam_policies.upload_read_statement(args.bucket_arn, UPLOAD_PREFIX),
+            *args.registration_statements([self.log_group.arn]),
         ]
-        if settings.uses_bedrock:
-            statements.append(
-                iam_policies.bedrock_statement(
-                    pulumi.Output.from_input(args.account_id).apply(
-                        lambda account: bedrock_model_arns(
-                            settings.bedrock_model_id, settings.region, account
-                        )
-                    )
-                )
-            )
         self.policy = aws.iam.RolePolicy(
             f"{name}-policy",
             name=settings.name("durable-policy"),

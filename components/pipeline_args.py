@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pulumi
+from collections.abc import Sequence
 
-from components.settings import StackSettings
+import pulumi
+from album_registry.domain.s3_keys import UPLOAD_PREFIX
+
+from components import iam_policies
+from components.settings import StackSettings, bedrock_model_arns
 
 
 class PipelineArgs:
@@ -26,3 +30,26 @@ class PipelineArgs:
         self.table_arn = table_arn
         self.bucket_name = bucket_name
         self.bucket_arn = bucket_arn
+
+    def registration_statements(
+        self, log_group_arns: Sequence[pulumi.Input[str]]
+    ) -> list[iam_policies.Statement]:
+        """What a function running the registration steps may do: write its
+        logs and traces, read and write the table, read uploads, and call the
+        configured Bedrock model when vision runs there."""
+        statements = [
+            iam_policies.log_write_statement(log_group_arns),
+            iam_policies.xray_statement(),
+            iam_policies.table_statement(self.table_arn),
+            iam_policies.upload_read_statement(self.bucket_arn, UPLOAD_PREFIX),
+        ]
+        settings = self.settings
+        if settings.uses_bedrock:
+            statements.append(
+                iam_policies.bedrock_statement(
+                    pulumi.Output.from_input(self.account_id).apply(
+                        lambda account: bedrock_model_arns(settings.bedrock_model_id, settings.region, account)
+                    )
+                )
+            )
+        return statements

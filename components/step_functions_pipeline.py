@@ -10,14 +10,12 @@ import pulumi
 import pulumi_aws as aws
 from album_registry.constants import METRICS_NAMESPACES
 from album_registry.domain.models import WorkflowType
-from album_registry.domain.s3_keys import UPLOAD_PREFIX
 from statemachine.definition import render_definition
 
 from components import iam_policies
 from components.python_function import function_log_group, python_function
 from components.pipeline_args import PipelineArgs
 from components.settings import (
-    bedrock_model_arns,
     lambda_environment,
 )
 
@@ -81,22 +79,7 @@ class StepFunctionsPipeline(pulumi.ComponentResource):
             assume_role_policy=iam_policies.service_trust_policy("lambda.amazonaws.com"),
             opts=child,
         )
-        task_statements = [
-            iam_policies.log_write_statement([group.arn for group in self.log_groups.values()]),
-            iam_policies.xray_statement(),
-            iam_policies.table_statement(args.table_arn),
-            iam_policies.upload_read_statement(args.bucket_arn, UPLOAD_PREFIX),
-        ]
-        if settings.uses_bedrock:
-            task_statements.append(
-                iam_policies.bedrock_statement(
-                    pulumi.Output.from_input(args.account_id).apply(
-                        lambda account: bedrock_model_arns(
-                            settings.bedrock_model_id, settings.region, account
-                        )
-                    )
-                )
-            )
+        task_statements = args.registration_statements([group.arn for group in self.log_groups.values()])
         self.task_policy = aws.iam.RolePolicy(
             f"{name}-task-policy",
             name=settings.name("sf-task-policy"),
