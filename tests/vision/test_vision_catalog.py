@@ -75,6 +75,8 @@ def test_cover_text_with_ocr_noise_finds_the_album() -> None:
         (["Led Zeppelin", "Led Zeppelin"], ("Led Zeppelin", "Led Zeppelin", 1969)),
         (["THEKINKS", "ARTHUR(OR THE DECLINE AND FALL", "OF THE BRITISH EMPIRE)"], ("The Kinks", "Arthur (Or the Decline and Fall of the British Empire)", 1969)),
         (["ACDC", "BACKINBLACK"], ("AC/DC", "Back in Black", 1980)),
+        # "II" read as "Il": lookalike letters must not pick "Use Your Illusion I".
+        (["Guns N' Roses", "Use Your Illusion Il"], ("Guns N' Roses", "Use Your Illusion II", 1991)),
         (["SIMON AND GARFUNKEL", "BRIDGE OVER", "TROUBLED WATER"], ("Simon & Garfunkel", "Bridge over Troubled Water", 1970)),
     ],
 )

@@ -69,7 +69,7 @@ def test_unknown_covers_keep_the_printed_text_with_no_year(read_photos: list[Rea
 
 
 def _line(text: str, top: float, height: float) -> TextLine:
-    return TextLine(text=text, score=0.99, box=Box(left=10, top=top, right=200, bottom=top + height))
+    return TextLine.in_box(text=text, score=0.99, box=Box(left=10, top=top, right=200, bottom=top + height))
 
 
 def test_split_puts_the_break_where_the_typography_changes() -> None:

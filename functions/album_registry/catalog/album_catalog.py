@@ -27,6 +27,8 @@ _CATALOG_FILE = "albums.csv"
 _TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "o", "ß": "ss", "đ": "d", "ł": "l", "œ": "oe"})
 _APOSTROPHES = re.compile(r"['’`´]")
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
+# Glyphs a recogniser mistakes for each other, above all in capitals.
+_LOOKALIKES = str.maketrans({"l": "i", "1": "i", "0": "o"})
 
 # A quick partial match on the whole text decides which albums are worth the
 # word-window comparison; correct albums score far above this even with OCR
@@ -69,6 +71,15 @@ def normalize_text(text: str) -> str:
     text = text.replace("&", " and ").replace("+", " and ")
     text = _APOSTROPHES.sub("", text)
     return " ".join(_NOT_ALPHANUMERIC.sub(" ", text).split())
+
+
+def _match_form(text: str) -> str:
+    """``normalize_text`` with the letters OCR confuses folded together.
+
+    Used on both sides of every comparison, so "Illusion Il" read off a cover
+    meets "Illusion II" in the catalog; what is returned keeps its spelling.
+    """
+    return normalize_text(text).translate(_LOOKALIKES)
 
 
 def _without_article(normalized: str) -> str:
@@ -122,8 +133,8 @@ class FuzzyAlbumCatalog:
 
     def __init__(self, albums: Sequence[CatalogAlbum]) -> None:
         self._albums = list(albums)
-        self._titles = [normalize_text(album.albumName) for album in self._albums]
-        self._artists = [_without_article(normalize_text(album.artist)) for album in self._albums]
+        self._titles = [_match_form(album.albumName) for album in self._albums]
+        self._artists = [_without_article(_match_form(album.artist)) for album in self._albums]
         self._compact_titles = [title.replace(" ", "") for title in self._titles]
         self._compact_artists = [artist.replace(" ", "") for artist in self._artists]
         # One canonical spelling per normalised artist, for artist-only lookups.
@@ -140,8 +151,8 @@ class FuzzyAlbumCatalog:
 
     def find(self, *, artist: str, album_name: str) -> CatalogAlbum | None:
         """The album with this artist and title, allowing small spelling slips."""
-        title = normalize_text(album_name).replace(" ", "")
-        wanted_artist = _without_article(normalize_text(artist)).replace(" ", "")
+        title = _match_form(album_name).replace(" ", "")
+        wanted_artist = _without_article(_match_form(artist)).replace(" ", "")
         if not title or not wanted_artist:
             return None
         title_scores = process.cdist([title], self._compact_titles, scorer=fuzz.ratio)[0]
@@ -152,7 +163,7 @@ class FuzzyAlbumCatalog:
 
     def match_cover_text(self, lines: Sequence[str]) -> CoverMatch | None:
         """The album whose artist and title both appear in a cover's text lines."""
-        text = normalize_text(" ".join(lines))
+        text = _match_form(" ".join(lines))
         if not text:
             return None
         words = text.split()
@@ -197,7 +208,7 @@ class FuzzyAlbumCatalog:
 
     def known_artist(self, text: str, *, min_score: float = 88.0) -> str | None:
         """The canonical name of a catalog artist this text spells, if any."""
-        wanted = _without_article(normalize_text(text))
+        wanted = _without_article(_match_form(text))
         if not wanted:
             return None
         found = process.extractOne(

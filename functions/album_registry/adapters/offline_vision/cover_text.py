@@ -53,7 +53,7 @@ def merge_rows(lines: Sequence[TextLine]) -> list[TextLine]:
     for row in rows:
         pieces = sorted(row, key=lambda line: line.box.left)
         merged.append(
-            TextLine(
+            TextLine.in_box(
                 text=" ".join(piece.text for piece in pieces),
                 score=min(piece.score for piece in pieces),
                 box=Box(
@@ -106,8 +106,24 @@ def split_artist_and_title(lines: Sequence[TextLine], catalog: FuzzyAlbumCatalog
     return best[1], best[2]
 
 
+def level(lines: Sequence[TextLine]) -> list[TextLine]:
+    """The lines of one cover turned so that its text runs level.
+
+    A cover lies a few degrees off square; turned back, its lines' boxes stop
+    overlapping and their heights and gaps measure the type again.
+    """
+    if not lines:
+        return []
+    tilt = statistics.median(line.angle for line in lines)
+    centre = (
+        statistics.fmean(line.box.centre[0] for line in lines),
+        statistics.fmean(line.box.centre[1] for line in lines),
+    )
+    return [line.turned(-tilt, about=centre) for line in lines]
+
+
 def read_cover(lines: Sequence[TextLine], catalog: FuzzyAlbumCatalog) -> CoverReading:
-    rows = merge_rows(lines)
+    rows = merge_rows(level(lines))
     if not rows:
         return CoverReading(artist="", albumName="", year=None, confidence=0.0)
     reading_score = statistics.fmean(row.score for row in rows)

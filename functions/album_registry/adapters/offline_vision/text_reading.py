@@ -4,156 +4,141 @@ The models ship inside the ``rapidocr_onnxruntime`` wheel; the engine is built
 once per process (about half a second) and reused.
 
 The recogniser often drops the space between words set in capitals
-("THEWHO"). Where the ink of a line shows clearly wider gaps than it has
-spaces, the line is read again word by word and the words are joined with
-spaces, provided that reading agrees with the first one.
+("THEWHO"): its greedy decoding keeps a space only where the space is the most
+likely symbol of a frame. Between two letters of one word the model gives a
+space almost no probability; between two words it gives it a clear share even
+when it loses to "blank". The decoder below keeps those spaces too.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-import cv2
 import numpy as np
 from rapidocr_onnxruntime import RapidOCR
+from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
 
 from album_registry.adapters.offline_vision.cover_grid import Box
 
-# A blank run of ink columns is a space between words when it is this wide
-# relative to the line's ink height, and this many times the line's median
-# gap between letters (fonts and letter pairs vary; spaces stand out).
-_WORD_GAP_SHARE = 0.24
-_WORD_GAP_OVER_MEDIAN = 2.5
-_VOWELS = frozenset("aeiouyAEIOUY")
+# Between two letters, a frame giving a space at least this probability marks
+# a word break. Inside words the model stays below 0.005; between words it is
+# rarely under 0.05.
+_SPACE_PROBABILITY = 0.03
 # The recogniser's alphabet is Chinese and English; covers here are Latin.
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _MIN_LINE_SCORE = 0.5
+_BLANK = 0
+
+
+Point = tuple[float, float]
 
 
 @dataclass(frozen=True)
 class TextLine:
+    """A line as read, with its four corners: top left, top right, bottom right, bottom left."""
+
     text: str
     score: float
-    box: Box
+    corners: tuple[Point, Point, Point, Point]
+
+    @classmethod
+    def in_box(cls, *, text: str, score: float, box: Box) -> TextLine:
+        """A line lying level in ``box``."""
+        return cls(
+            text=text,
+            score=score,
+            corners=((box.left, box.top), (box.right, box.top), (box.right, box.bottom), (box.left, box.bottom)),
+        )
+
+    @property
+    def box(self) -> Box:
+        xs = [x for x, _ in self.corners]
+        ys = [y for _, y in self.corners]
+        return Box(left=min(xs), top=min(ys), right=max(xs), bottom=max(ys))
 
     @property
     def height(self) -> float:
         return self.box.bottom - self.box.top
 
+    @property
+    def angle(self) -> float:
+        """The slope of the line's top edge, in radians (positive: falling to the right)."""
+        (left_x, left_y), (right_x, right_y) = self.corners[0], self.corners[1]
+        return math.atan2(right_y - left_y, right_x - left_x)
+
+    def turned(self, radians: float, *, about: Point) -> TextLine:
+        """The same line with its corners rotated by ``radians`` around ``about``."""
+        cos, sin = math.cos(radians), math.sin(radians)
+        centre_x, centre_y = about
+        corners = tuple(
+            (
+                centre_x + (x - centre_x) * cos - (y - centre_y) * sin,
+                centre_y + (x - centre_x) * sin + (y - centre_y) * cos,
+            )
+            for x, y in self.corners
+        )
+        return TextLine(text=self.text, score=self.score, corners=corners)  # type: ignore[arg-type]
+
+
+class WordBreakDecoder:
+    """RapidOCR's CTC decoding, plus the spaces the model was unsure of.
+
+    Takes the place of the recogniser's own decoder and returns what it
+    returns, ``(text, score)`` per line, with the same letters and score.
+    """
+
+    def __init__(self, decoder: CTCLabelDecode) -> None:
+        self._decoder = decoder
+        self._characters: Sequence[str] = decoder.character
+        self._space = self._characters.index(" ")
+
+    def __call__(self, preds: np.ndarray, return_word_box: bool = False, **kwargs: Any) -> list[Any]:
+        decoded = self._decoder(preds, return_word_box, **kwargs)
+        if return_word_box:
+            return decoded
+        return [(self._spaced_text(frames), result[1]) for frames, result in zip(preds, decoded, strict=True)]
+
+    def _spaced_text(self, frames: np.ndarray) -> str:
+        best = frames.argmax(axis=1)
+        kept = np.flatnonzero((best != _BLANK) & np.concatenate([[True], best[1:] != best[:-1]]))
+        text: list[str] = []
+        previous: int | None = None
+        for frame in kept:
+            character = self._characters[best[frame]]
+            if (
+                previous is not None
+                and character != " "
+                and text[-1] != " "
+                and frame - previous > 1
+                and frames[previous + 1 : frame, self._space].max() >= _SPACE_PROBABILITY
+            ):
+                text.append(" ")
+            text.append(character)
+            previous = frame
+        return "".join(text)
+
 
 @cache
 def ocr_engine() -> RapidOCR:
     """The OCR engine, loaded once per process."""
-    return RapidOCR(text_score=_MIN_LINE_SCORE)
-
-
-def _word_gaps(crop: np.ndarray) -> list[tuple[int, int]]:
-    """Blank column runs inside the line wide enough to be spaces."""
-    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    ink = binary > 0
-    if ink.mean() > 0.5:
-        ink = ~ink
-    row_counts = ink.sum(axis=1)
-    inked_rows = np.flatnonzero(row_counts > 0.02 * ink.shape[1])
-    if len(inked_rows) < 4:
-        return []
-    ink_height = inked_rows[-1] - inked_rows[0] + 1
-    column_counts = ink[inked_rows[0] : inked_rows[-1] + 1].sum(axis=0)
-    # Blur leaves faint ink in the gaps: a column needs a real stroke to count.
-    inked = column_counts >= max(2, round(0.12 * ink_height))
-    inked_columns = np.flatnonzero(inked)
-    if len(inked_columns) < 2:
-        return []
-    blank_runs = []
-    start = None
-    for column in range(inked_columns[0], inked_columns[-1] + 1):
-        if not inked[column] and start is None:
-            start = column
-        elif inked[column] and start is not None:
-            blank_runs.append((start, column))
-            start = None
-    if not blank_runs:
-        return []
-    typical = float(np.median([end - begin for begin, end in blank_runs]))
-    threshold = max(_WORD_GAP_SHARE * ink_height, _WORD_GAP_OVER_MEDIAN * typical)
-    return [(begin, end) for begin, end in blank_runs if end - begin >= threshold]
-
-
-def _word_like(text: str) -> bool:
-    """A piece that can stand as a word: with a vowel, a number, a lone sign or "A".
-
-    Other single letters are far more often a letter split off its word (and
-    read as "I") than a word of their own.
-    """
-    if len(text) == 1:
-        return not text.isalpha() or text in "aA"
-    return any(character in _VOWELS for character in text) or text.isdigit()
-
-
-def _joined_words(pieces: list[str]) -> list[str]:
-    """Pieces glued back together where a gap split a word (``T`` + ``he``)."""
-    words: list[str] = []
-    for piece in pieces:
-        if words and (not _word_like(words[-1]) or not _word_like(piece)):
-            words[-1] += piece
-        else:
-            words.append(piece)
-    return words
-
-
-def _word_starts(words: list[str]) -> set[int]:
-    """Offsets, in the text without spaces, where the second and later words start."""
-    starts, offset = set(), 0
-    for word in words[:-1]:
-        offset += len(word)
-        starts.add(offset)
-    return starts
-
-
-def _with_spaces_restored(engine: RapidOCR, crop: np.ndarray, text: str) -> str:
-    """``text`` with spaces added where the ink shows word gaps; letters unchanged.
-
-    The words read piece by piece only say where the spaces go: when their
-    letters add up to the line's, the first reading's letters are kept.
-    """
-    gaps = _word_gaps(crop)
-    if len(gaps) <= text.count(" "):
-        return text
-    edges = [0] + [(start + end) // 2 for start, end in gaps] + [crop.shape[1]]
-    pieces = [crop[:, left:right] for left, right in zip(edges, edges[1:], strict=False) if right - left > 2]
-    readings, _ = engine.text_rec(pieces)
-    words = _joined_words(["".join(reading[0].split()) for reading in readings if reading[0].strip()])
-    letters = "".join(text.split())
-    if len(words) - 1 <= text.count(" ") or sum(len(word) for word in words) != len(letters):
-        return text
-    starts = _word_starts(text.split()) | _word_starts(words)
-    return "".join((" " if offset in starts else "") + letter for offset, letter in enumerate(letters))
+    engine = RapidOCR(text_score=_MIN_LINE_SCORE)
+    engine.text_rec.postprocess_op = WordBreakDecoder(engine.text_rec.postprocess_op)
+    return engine
 
 
 def read_text_lines(bgr: np.ndarray) -> list[TextLine]:
     """Every line of text found, with its box in the image's coordinates."""
-    engine = ocr_engine()
-    results, _ = engine(bgr)
+    results, _ = ocr_engine()(bgr)
     lines = []
     for points, text, score in results or []:
-        quad = np.array(points, dtype=np.float32)
-        crop = engine.get_crop_img_list(bgr, [quad])[0]
         latin = " ".join(_CJK.sub(" ", text).split())
         if not latin:
             continue
-        lines.append(
-            TextLine(
-                text=_with_spaces_restored(engine, crop, latin),
-                score=float(score),
-                box=Box(
-                    left=float(quad[:, 0].min()),
-                    top=float(quad[:, 1].min()),
-                    right=float(quad[:, 0].max()),
-                    bottom=float(quad[:, 1].max()),
-                ),
-            )
-        )
-    return [line for line in lines if line.text]
+        corners = tuple((float(x), float(y)) for x, y in points)
+        lines.append(TextLine(text=latin, score=float(score), corners=corners))  # type: ignore[arg-type]
+    return lines
