@@ -7,7 +7,8 @@ The recogniser often drops the space between words set in capitals
 ("THEWHO"): its greedy decoding keeps a space only where the space is the most
 likely symbol of a frame. Between two letters of one word the model gives a
 space almost no probability; between two words it gives it a clear share even
-when it loses to "blank". The decoder below keeps those spaces too.
+when it loses to "blank". The decoder below hands those shares to
+``word_breaks``, which weighs them against English word frequencies.
 """
 
 from __future__ import annotations
@@ -24,11 +25,8 @@ from rapidocr_onnxruntime import RapidOCR
 from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
 
 from album_registry.adapters.offline_vision.cover_grid import Box
+from album_registry.adapters.offline_vision.word_breaks import SURE_BREAK_PROBABILITY, split_words
 
-# Between two letters, a frame giving a space at least this probability marks
-# a word break. Inside words the model stays below 0.005; between words it is
-# rarely under 0.05.
-_SPACE_PROBABILITY = 0.03
 # The recogniser's alphabet is Chinese and English; covers here are Latin.
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _MIN_LINE_SCORE = 0.5
@@ -106,21 +104,27 @@ class WordBreakDecoder:
     def _spaced_text(self, frames: np.ndarray) -> str:
         best = frames.argmax(axis=1)
         kept = np.flatnonzero((best != _BLANK) & np.concatenate([[True], best[1:] != best[:-1]]))
-        text: list[str] = []
+        runs: list[tuple[str, list[float]]] = []
+        letters, breaks = "", []
         previous: int | None = None
         for frame in kept:
             character = self._characters[best[frame]]
-            if (
-                previous is not None
-                and character != " "
-                and text[-1] != " "
-                and frame - previous > 1
-                and frames[previous + 1 : frame, self._space].max() >= _SPACE_PROBABILITY
-            ):
-                text.append(" ")
-            text.append(character)
+            if character == " ":
+                previous = None
+                continue
+            between = frames[previous + 1 : frame, self._space] if previous is not None else None
+            probability = float(between.max()) if between is not None and len(between) else 0.0
+            if previous is None or probability >= SURE_BREAK_PROBABILITY:
+                if letters:
+                    runs.append((letters, breaks))
+                letters, breaks = character, []
+            else:
+                letters += character
+                breaks.append(probability)
             previous = frame
-        return "".join(text)
+        if letters:
+            runs.append((letters, breaks))
+        return " ".join(word for run in runs for word in split_words(*run))
 
 
 @cache
