@@ -61,6 +61,18 @@ def _load_font(name: str, size: int) -> _Font:
     return ImageFont.truetype(name, size=size)
 
 
+def _font_for(rng: random.Random, fonts: tuple[str, ...], text: str) -> str:
+    """A font that has every letter of ``text``.
+
+    Pillow's own font has no accented letters: it would print "Beyonc" and a
+    box, and the truth file would no longer say what the cover shows.
+    """
+    name = rng.choice(fonts)
+    if name == _PILLOW_FONT and not text.isascii():
+        return fonts[0]
+    return name
+
+
 def _luminance(colour: _Colour) -> float:
     red, green, blue = colour
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
@@ -142,10 +154,10 @@ def _render_cover(rng: random.Random, size: int, artist: str, title: str, style:
     margin = round(size * 0.08)
     width = size - 2 * margin
     artist_font, artist_lines, artist_step = _fitted_text(
-        draw, artist, rng.choice(fonts), round(size * rng.uniform(0.07, 0.11)), width, 2
+        draw, artist, _font_for(rng, fonts, artist), round(size * rng.uniform(0.07, 0.11)), width, 2
     )
     title_font, title_lines, title_step = _fitted_text(
-        draw, title, rng.choice(fonts), round(size * rng.uniform(0.08, 0.13)), width, 3
+        draw, title, _font_for(rng, fonts, title), round(size * rng.uniform(0.08, 0.13)), width, 3
     )
     placement = rng.choice(("bottom-left", "title-centre")) if style is ShelfStyle.ALTERNATE else "centred"
     anchor_x = margin if placement == "bottom-left" else size // 2

@@ -30,6 +30,9 @@ from album_registry.adapters.offline_vision.word_breaks import SURE_BREAK_PROBAB
 # The recogniser's alphabet is Chinese and English; covers here are Latin.
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _MIN_LINE_SCORE = 0.5
+# The detector's mean score over a box; its default (0.5) drops short lines
+# in small type, a lone "4" or "XX", which the line score still vets.
+_MIN_BOX_SCORE = 0.3
 _BLANK = 0
 
 
@@ -130,7 +133,7 @@ class WordBreakDecoder:
 @cache
 def ocr_engine() -> RapidOCR:
     """The OCR engine, loaded once per process."""
-    engine = RapidOCR(text_score=_MIN_LINE_SCORE)
+    engine = RapidOCR(text_score=_MIN_LINE_SCORE, det_box_thresh=_MIN_BOX_SCORE)
     engine.text_rec.postprocess_op = WordBreakDecoder(engine.text_rec.postprocess_op)
     return engine
 
