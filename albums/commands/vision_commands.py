@@ -1,7 +1,9 @@
-"""``albums extract``, ``albums eval-vision`` and ``albums samples generate``.
+"""``albums extract``, ``albums eval-vision``, ``albums samples generate`` and ``albums samples holdout``.
 
 The vision step on its own: read one photo, measure a provider on a labelled
-set, and render such sets.
+set, and render such sets: with the project's own generator, or with the
+independent holdout generator that measures the reader on photos it was not
+developed against.
 """
 
 from __future__ import annotations
@@ -108,6 +110,17 @@ def _generate_samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generate_holdout(args: argparse.Namespace) -> int:
+    from albums.holdout import HoldoutFontsMissing, generate_holdout_set
+
+    try:
+        truth = generate_holdout_set(Path(args.out_dir), count=args.count, seed=args.seed)
+    except HoldoutFontsMissing as error:
+        return _fail("samples holdout", str(error), _EXIT_PROVIDER_FAILED)
+    print(f"wrote {len(truth.images)} holdout photos and truth.json to {args.out_dir}")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     default_provider = os.environ.get(VISION_PROVIDER_ENV, "offline")
     if default_provider not in _PROVIDERS:
@@ -132,3 +145,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     generate.add_argument("--seed", type=int, default=1)
     generate.add_argument("--style", choices=["default", "alternate"], default="default")
     generate.set_defaults(handler=_generate_samples)
+
+    holdout = sample_commands.add_parser(
+        "holdout", help="render N shelf photos and truth.json with the independent holdout generator"
+    )
+    holdout.add_argument("out_dir")
+    holdout.add_argument("--count", type=int, default=12)
+    holdout.add_argument("--seed", type=int, default=1)
+    holdout.set_defaults(handler=_generate_holdout)
