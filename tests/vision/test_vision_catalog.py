@@ -45,6 +45,10 @@ def test_catalog_holds_at_least_500_distinct_albums_with_plausible_years() -> No
         ("BJÖRK", "bjork"),
         ("Sgt. Pepper's Lonely Hearts Club Band", "sgt peppers lonely hearts club band"),
         ("  Florence + the   Machine ", "florence and the machine"),
+        ("Run-D.M.C.", "run dmc"),
+        ("R. E. M.", "rem"),
+        ("L.F. Rourke", "lf rourke"),
+        ("VOL.6", "vol 6"),
     ],
 )
 def test_normalize_text_ignores_case_accents_punctuation_and_ampersands(printed: str, normalized: str) -> None:

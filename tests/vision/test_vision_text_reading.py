@@ -10,10 +10,12 @@ from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
 
 from album_registry.adapters.offline_vision.cover_grid import Box
 from album_registry.adapters.offline_vision.cover_text import level, merge_rows, split_artist_and_title
+from album_registry.adapters.offline_vision.lexicon import Lexicon
 from album_registry.adapters.offline_vision.text_reading import TextLine, WordBreakDecoder
 from album_registry.catalog import load_album_catalog
 
 _ALPHABET = list("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+ENGLISH = Lexicon()
 
 
 def _frames(text: str, *, space_share: float) -> tuple[CTCLabelDecode, np.ndarray]:
@@ -54,7 +56,7 @@ def _frames(text: str, *, space_share: float) -> tuple[CTCLabelDecode, np.ndarra
 )
 def test_a_likely_but_outvoted_space_becomes_a_word_break(printed: str, space_share: float, expected: str) -> None:
     decoder, frames = _frames(printed, space_share=space_share)
-    [(text, score)] = WordBreakDecoder(decoder)(frames)
+    [(text, score)] = WordBreakDecoder(decoder, ENGLISH)(frames)
     assert text == expected
     # The letters and the score are the recogniser's own.
     [(plain, plain_score)] = decoder(frames)
@@ -69,7 +71,7 @@ def test_spaces_the_recogniser_reads_are_kept_once() -> None:
     for index, symbol in enumerate(picks):
         frames[0, index, symbols.index(symbol)] = 0.9
         frames[0, index, symbols.index(" ")] = max(frames[0, index, symbols.index(" ")], 0.2)
-    [(text, _)] = WordBreakDecoder(decoder)(frames)
+    [(text, _)] = WordBreakDecoder(decoder, ENGLISH)(frames)
     assert text == "A B"
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from album_registry.adapters.offline_vision.word_breaks import split_words, word_log_probability
+from album_registry.adapters.offline_vision.lexicon import Lexicon
+from album_registry.adapters.offline_vision.word_breaks import split_words
+
+ENGLISH = Lexicon()
 
 
 def _breaks(letters: str, **at: float) -> list[float]:
@@ -32,14 +35,14 @@ def _breaks(letters: str, **at: float) -> list[float]:
     ],
 )
 def test_the_likeliest_words_win(letters: str, breaks: dict[str, float], words: list[str]) -> None:
-    assert split_words(letters, _breaks(letters, **breaks) if letters else []) == words
+    assert split_words(letters, _breaks(letters, **breaks) if letters else [], ENGLISH) == words
 
 
 def test_unlisted_strings_are_rarer_the_longer_they_are() -> None:
-    assert word_log_probability("zqxv") > word_log_probability("zqxvzqxv")
-    assert word_log_probability("lantern") > word_log_probability("lanterm")
+    assert ENGLISH.log_probability("zqxv") > ENGLISH.log_probability("zqxvzqxv")
+    assert ENGLISH.log_probability("lantern") > ENGLISH.log_probability("lanterm")
 
 
 def test_break_probabilities_must_fit_the_letters() -> None:
     with pytest.raises(ValueError, match="4 letters need 3 break probabilities, not 1"):
-        split_words("ABCD", [0.1])
+        split_words("ABCD", [0.1], ENGLISH)

@@ -27,6 +27,8 @@ _CATALOG_FILE = "albums.csv"
 _TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "o", "ß": "ss", "đ": "d", "ł": "l", "œ": "oe"})
 _APOSTROPHES = re.compile(r"['’`´]")
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
+# Two or more single letters each followed by a dot: "r.e.m.", "d.m.c", "l. f.".
+_INITIALS = re.compile(r"(?<![0-9a-z])[a-z](?:\. ?[a-z](?![0-9a-z]))+\.?")
 # Glyphs a recogniser mistakes for each other, above all in capitals.
 _LOOKALIKES = str.maketrans({"l": "i", "1": "i", "0": "o"})
 
@@ -65,11 +67,15 @@ class CoverMatch(BaseModel):
 
 
 def normalize_text(text: str) -> str:
-    """Lower case ASCII words: accents dropped, ``&``/``+`` spelled ``and``."""
+    """Lower case ASCII words: accents dropped, ``&``/``+`` spelled ``and``, initials run together.
+
+    "R.E.M.", "REM" and "R. E. M." all become "rem", as OCR reads them all.
+    """
     text = unicodedata.normalize("NFKD", text.casefold().translate(_TRANSLITERATION))
     text = "".join(character for character in text if not unicodedata.combining(character))
     text = text.replace("&", " and ").replace("+", " and ")
     text = _APOSTROPHES.sub("", text)
+    text = _INITIALS.sub(lambda initials: initials.group().replace(".", "").replace(" ", ""), text)
     return " ".join(_NOT_ALPHANUMERIC.sub(" ", text).split())
 
 

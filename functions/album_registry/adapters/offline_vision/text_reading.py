@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,10 @@ from rapidocr_onnxruntime import RapidOCR
 from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
 
 from album_registry.adapters.offline_vision.cover_grid import Box
+from album_registry.adapters.offline_vision.lexicon import Lexicon
 from album_registry.adapters.offline_vision.word_breaks import SURE_BREAK_PROBABILITY, split_words
+from album_registry.adapters.offline_vision.word_spelling import respelled
+from album_registry.catalog import load_album_catalog
 
 # The recogniser's alphabet is Chinese and English; covers here are Latin.
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -93,8 +97,9 @@ class WordBreakDecoder:
     returns, ``(text, score)`` per line, with the same letters and score.
     """
 
-    def __init__(self, decoder: CTCLabelDecode) -> None:
+    def __init__(self, decoder: CTCLabelDecode, lexicon: Lexicon) -> None:
         self._decoder = decoder
+        self._lexicon = lexicon
         self._characters: Sequence[str] = decoder.character
         self._space = self._characters.index(" ")
 
@@ -102,39 +107,71 @@ class WordBreakDecoder:
         decoded = self._decoder(preds, return_word_box, **kwargs)
         if return_word_box:
             return decoded
-        return [(self._spaced_text(frames), result[1]) for frames, result in zip(preds, decoded, strict=True)]
+        return [(self._read_line(frames), result[1]) for frames, result in zip(preds, decoded, strict=True)]
 
-    def _spaced_text(self, frames: np.ndarray) -> str:
+    def _read_line(self, frames: np.ndarray) -> str:
         best = frames.argmax(axis=1)
-        kept = np.flatnonzero((best != _BLANK) & np.concatenate([[True], best[1:] != best[:-1]]))
-        runs: list[tuple[str, list[float]]] = []
-        letters, breaks = "", []
-        previous: int | None = None
-        for frame in kept:
-            character = self._characters[best[frame]]
-            if character == " ":
-                previous = None
+        run_starts = np.flatnonzero(np.concatenate([[True], best[1:] != best[:-1]]))
+        run_ends = np.concatenate([run_starts[1:], [len(best)]])
+        # Each letter the greedy reading emits, with the frames it holds.
+        letters: list[tuple[str, int, int]] = []
+        sure_breaks: set[int] = set()
+        for first, end in zip(run_starts, run_ends, strict=True):
+            character = self._characters[best[first]]
+            if best[first] == _BLANK:
                 continue
-            between = frames[previous + 1 : frame, self._space] if previous is not None else None
-            probability = float(between.max()) if between is not None and len(between) else 0.0
-            if previous is None or probability >= SURE_BREAK_PROBABILITY:
-                if letters:
-                    runs.append((letters, breaks))
-                letters, breaks = character, []
-            else:
-                letters += character
-                breaks.append(probability)
-            previous = frame
-        if letters:
-            runs.append((letters, breaks))
-        return " ".join(word for run in runs for word in split_words(*run))
+            if character == " ":
+                sure_breaks.add(len(letters))
+                continue
+            letters.append((character, int(first), int(end)))
+        # Runs of letters with no sure break inside, each split into its likeliest words.
+        words: list[tuple[int, int]] = []
+        run_start = 0
+        for position in range(1, len(letters) + 1):
+            if position < len(letters):
+                probability = float(frames[letters[position - 1][2] : letters[position][1], self._space].max(initial=0.0))
+                if position not in sure_breaks and probability < SURE_BREAK_PROBABILITY:
+                    continue
+            run = letters[run_start:position]
+            breaks = [
+                float(frames[left[2] : right[1], self._space].max(initial=0.0)) for left, right in zip(run, run[1:], strict=False)
+            ]
+            offset = run_start
+            for word in split_words("".join(letter for letter, _, _ in run), breaks, self._lexicon):
+                words.append((offset, offset + len(word)))
+                offset += len(word)
+            run_start = position
+        spelled = []
+        for start, stop in words:
+            word = ""
+            # Letters and digits are respelled a run at a time: "Ink&lron" is "Ink", "&", "lron".
+            for alphanumeric, group in groupby(range(start, stop), key=lambda position: letters[position][0].isalnum()):
+                positions = list(group)
+                reading = "".join(letters[position][0] for position in positions)
+                if alphanumeric:
+                    # The run's own frames and the gaps either side of it.
+                    first, last = positions[0], positions[-1]
+                    window_start = letters[first - 1][2] if first > 0 else 0
+                    window_stop = letters[last + 1][1] if last + 1 < len(letters) else len(frames)
+                    reading = respelled(
+                        reading,
+                        frames[window_start:window_stop],
+                        self._characters,
+                        blank_columns=(_BLANK, self._space),
+                        lexicon=self._lexicon,
+                    )
+                word += reading
+            spelled.append(word)
+        return " ".join(spelled)
 
 
 @cache
 def ocr_engine() -> RapidOCR:
     """The OCR engine, loaded once per process."""
     engine = RapidOCR(text_score=_MIN_LINE_SCORE, det_box_thresh=_MIN_BOX_SCORE)
-    engine.text_rec.postprocess_op = WordBreakDecoder(engine.text_rec.postprocess_op)
+    engine.text_rec.postprocess_op = WordBreakDecoder(
+        engine.text_rec.postprocess_op, Lexicon.for_catalog(load_album_catalog())
+    )
     return engine
 
 

@@ -3,43 +3,26 @@
 Between two letters the recogniser gives some probability to a space. Near 0
 or near 1 that settles it; in between (capitals set tight, letters set wide)
 it does not, on its own: "THELUNAR" has a weak space after "THE", "SIL VER" a
-weak one inside a word. Word frequencies from ``wordfreq`` (Wikipedia,
-subtitles, books, news and the web; its English list knows common first and
-family names too) settle those: a break is kept where the words it makes are
-together more likely than the word it splits, the recogniser's evidence
-included. The most likely reading of the whole run is found by dynamic
-programming over the uncertain breaks.
+weak one inside a word. The ``Lexicon``'s word frequencies settle those: a
+break is kept where the words it makes are together more likely than the
+word it splits, the recogniser's evidence included. The most likely reading
+of the whole run is found by dynamic programming over the uncertain breaks.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from functools import cache
 
-from wordfreq import zipf_frequency
+from album_registry.adapters.offline_vision.lexicon import Lexicon
 
 # Below this the recogniser has ruled a break out; at or above the upper
 # bound it has decided one, and no word list overrules it.
 MIN_BREAK_PROBABILITY = 0.002
 SURE_BREAK_PROBABILITY = 0.5
-_ZIPF_PER_BILLION = 9.0
-# Words outside the list (rare names, invented bands) are taken to be this
-# share of the words on covers, spelled letter by letter at random: a
-# string the list does not know is less likely the longer it is.
-_UNLISTED_SHARE = 0.01
-_LETTERS = 26
 
 
-@cache
-def word_log_probability(word: str) -> float:
-    """log10 of the probability of ``word`` as one word of English text."""
-    listed = 10 ** (zipf_frequency(word, "en") - _ZIPF_PER_BILLION) if zipf_frequency(word, "en") > 0 else 0.0
-    unlisted = _UNLISTED_SHARE * _LETTERS ** -len(word)
-    return math.log10(listed + unlisted)
-
-
-def split_words(letters: str, breaks: Sequence[float]) -> list[str]:
+def split_words(letters: str, breaks: Sequence[float], lexicon: Lexicon) -> list[str]:
     """The most likely words of ``letters``, a run with no sure break.
 
     ``breaks[k]`` is the probability of a space between ``letters[k]`` and
@@ -66,6 +49,6 @@ def split_words(letters: str, breaks: Sequence[float]) -> list[str]:
             # Breaks inside the word are ones the reading says are not there.
             inside = stay_total[end - 1] - stay_total[start]
             space = math.log10(breaks[end - 1]) if end < len(letters) else 0.0
-            candidates.append((score + word_log_probability(word) + inside + space, [*words, word]))
+            candidates.append((score + lexicon.log_probability(word) + inside + space, [*words, word]))
         best[end] = max(candidates, key=lambda candidate: candidate[0])
     return best[len(letters)][1]
