@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from album_registry.adapters.offline_vision import MAX_IMAGE_BYTES, OfflineVisionProvider, decode_shelf_image
+from album_registry.adapters.offline_vision.cover_roles import CoverRoles
 from album_registry.adapters.offline_vision.cover_text import split_artist_and_title
 from album_registry.adapters.offline_vision.cover_grid import Box
 from album_registry.adapters.offline_vision.text_reading import TextLine, ocr_engine
@@ -80,13 +81,13 @@ def test_split_puts_the_break_where_the_typography_changes() -> None:
         _line("POSTCARDS OF", 100, 40),
         _line("GLASS", 142, 40),
     ]
-    assert split_artist_and_title(lines, catalog) == ("The Quiet Parades", "POSTCARDS OF GLASS")
+    assert split_artist_and_title(lines, catalog, CoverRoles.from_catalog(catalog)) == ("The Quiet Parades", "POSTCARDS OF GLASS")
 
 
 def test_split_recognises_a_known_artist_printed_below_the_title() -> None:
     catalog = load_album_catalog()
     lines = [_line("Blue Morning", 10, 30), _line("JONI MITCHELL", 60, 30)]
-    assert split_artist_and_title(lines, catalog) == ("Joni Mitchell", "Blue Morning")
+    assert split_artist_and_title(lines, catalog, CoverRoles.from_catalog(catalog)) == ("Joni Mitchell", "Blue Morning")
 
 
 def test_ocr_engine_is_loaded_once_per_process(offline_provider: OfflineVisionProvider) -> None:

@@ -9,6 +9,7 @@ import pytest
 from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
 
 from album_registry.adapters.offline_vision.cover_grid import Box
+from album_registry.adapters.offline_vision.cover_roles import CoverRoles
 from album_registry.adapters.offline_vision.cover_text import level, merge_rows, split_artist_and_title
 from album_registry.adapters.offline_vision.lexicon import Lexicon
 from album_registry.adapters.offline_vision.text_reading import TextLine, WordBreakDecoder
@@ -93,7 +94,7 @@ def test_a_tilted_cover_is_read_as_the_level_one() -> None:
     assert lines[0].box.bottom > lines[1].box.top
     levelled = merge_rows(level(lines))
     assert [row.text for row in levelled] == ["The Wandering", "Engines", "Mornings of", "Glass"]
-    assert split_artist_and_title(levelled, load_album_catalog()) == ("The Wandering Engines", "Mornings of Glass")
+    assert split_artist_and_title(levelled, load_album_catalog(), CoverRoles.from_catalog(load_album_catalog())) == ("The Wandering Engines", "Mornings of Glass")
 
 
 def test_turning_a_line_back_restores_its_corners() -> None:

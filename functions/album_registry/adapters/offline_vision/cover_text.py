@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from album_registry.adapters.offline_vision.cover_grid import Box
+from album_registry.adapters.offline_vision.cover_roles import CoverRoles
 from album_registry.adapters.offline_vision.text_reading import TextLine
 from album_registry.catalog import FuzzyAlbumCatalog
 
@@ -80,7 +81,7 @@ def _break_strength(above: TextLine, below: TextLine, typical_height: float) -> 
     return _SIZE_CHANGE_WEIGHT * size_change + gap + case_change
 
 
-def split_artist_and_title(lines: Sequence[TextLine], catalog: FuzzyAlbumCatalog) -> tuple[str, str]:
+def split_artist_and_title(lines: Sequence[TextLine], catalog: FuzzyAlbumCatalog, roles: CoverRoles) -> tuple[str, str]:
     """Best guess at (artist, title) for text the catalog does not know."""
     texts = [line.text for line in lines]
     if not texts:
@@ -92,7 +93,7 @@ def split_artist_and_title(lines: Sequence[TextLine], catalog: FuzzyAlbumCatalog
     for split in range(1, len(texts)):
         upper, lower = " ".join(texts[:split]), " ".join(texts[split:])
         strength = _break_strength(lines[split - 1], lines[split], typical_height)
-        candidates = [(strength, upper, lower)]
+        candidates = [(strength, upper, lower) if roles.artist_comes_first(upper, lower) else (strength, lower, upper)]
         artist_above = catalog.known_artist(upper)
         if artist_above is not None:
             candidates.append((strength + _KNOWN_ARTIST_WEIGHT, artist_above, lower))
@@ -122,7 +123,7 @@ def level(lines: Sequence[TextLine]) -> list[TextLine]:
     return [line.turned(-tilt, about=centre) for line in lines]
 
 
-def read_cover(lines: Sequence[TextLine], catalog: FuzzyAlbumCatalog) -> CoverReading:
+def read_cover(lines: Sequence[TextLine], catalog: FuzzyAlbumCatalog, roles: CoverRoles) -> CoverReading:
     rows = merge_rows(level(lines))
     if not rows:
         return CoverReading(artist="", albumName="", year=None, confidence=0.0)
@@ -135,7 +136,7 @@ def read_cover(lines: Sequence[TextLine], catalog: FuzzyAlbumCatalog) -> CoverRe
             year=match.album.year,
             confidence=round(min(match.score / 100.0, reading_score), 3),
         )
-    artist, title = split_artist_and_title(rows, catalog)
+    artist, title = split_artist_and_title(rows, catalog, roles)
     return CoverReading(
         artist=artist[:200],
         albumName=title[:200],

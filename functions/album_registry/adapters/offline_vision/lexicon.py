@@ -28,6 +28,7 @@ _CATALOG_WORD_ZIPF = 3.0
 _UNLISTED_SHARE = 0.01
 _LETTERS = 26
 _VOCABULARY_SIZE = 200_000
+_COMMON_ZIPF = 2.0
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -53,8 +54,9 @@ class Lexicon:
         zipf = zipf_frequency(word, "en")
         return max(zipf, _CATALOG_WORD_ZIPF) if _folded(word) in self._extra else zipf
 
-    def is_listed(self, word: str) -> bool:
-        return self._zipf(word) > 0
+    def is_common(self, word: str) -> bool:
+        """Seen at least once per ten million words (the web's misspellings are rarer)."""
+        return self._zipf(word) >= _COMMON_ZIPF
 
     def log_probability(self, word: str) -> float:
         """log10 of the probability of ``word`` as one word on a cover."""

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from album_registry.adapters.offline_vision.cover_grid import Box, find_cover_grid
+from album_registry.adapters.offline_vision.cover_roles import CoverRoles
 from album_registry.adapters.offline_vision.cover_text import read_cover
 from album_registry.adapters.offline_vision.shelf_image import decode_shelf_image
 from album_registry.adapters.offline_vision.text_reading import TextLine, ocr_engine, read_text_lines
@@ -42,6 +43,7 @@ class OfflineVisionProvider:
 
     def __init__(self, catalog: FuzzyAlbumCatalog | None = None) -> None:
         self._catalog = catalog if catalog is not None else load_album_catalog()
+        self._roles = CoverRoles.from_catalog(self._catalog)
         # Loaded now, so a Lambda pays for it during init rather than the first call.
         ocr_engine()
 
@@ -57,7 +59,7 @@ class OfflineVisionProvider:
         height, width = rgb.shape[:2]
         albums = []
         for index, (cell, cell_lines) in enumerate(zip(grid.cells, lines_per_cell, strict=True), start=1):
-            reading = read_cover(cell_lines, self._catalog)
+            reading = read_cover(cell_lines, self._catalog, self._roles)
             albums.append(
                 ExtractedAlbum(
                     albumIndex=index,

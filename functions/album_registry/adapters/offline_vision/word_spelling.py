@@ -1,6 +1,6 @@
 """Misread letters put right where the recogniser itself hesitated.
 
-A word the English word list does not know ("Lanterm", "Sigmals") is either a
+A word that is rare in English ("Lanterm", "Sigmals", "lron") is either a
 rare name read right or a common word read wrong. Each listed word within two
 edits is a candidate; the recogniser's frames say how likely each candidate
 is to have produced them (the CTC probability, summed over every alignment),
@@ -57,12 +57,18 @@ def ctc_log_probability(frames: np.ndarray, labels: Sequence[int], *, blank_colu
     return float(total / math.log(10))
 
 
-def _cased_like(candidate: str, reading: str) -> str:
+def _casings(candidate: str, reading: str) -> set[str]:
+    """The candidate cased as the reading is, and as a name or in capitals.
+
+    A capital I read as a small l ("lron") is only put right as "Iron".
+    """
     if reading.isupper():
-        return candidate.upper()
-    if reading[:1].isupper():
-        return candidate.capitalize()
-    return candidate
+        like_reading = candidate.upper()
+    elif reading[:1].isupper():
+        like_reading = candidate.capitalize()
+    else:
+        like_reading = candidate
+    return {like_reading, candidate.capitalize(), candidate.upper()}
 
 
 def respelled(
@@ -74,7 +80,7 @@ def respelled(
     letters ("Ro0m", "N0") is a misreading whatever the length.
     """
     mixed = not reading.isalpha() and any(character.isalpha() for character in reading)
-    if not (mixed or (reading.isalpha() and len(reading) >= _MIN_LETTERS)) or lexicon.is_listed(reading):
+    if not mixed and (not reading.isalpha() or len(reading) < _MIN_LETTERS or lexicon.is_common(reading)):
         return reading
     index = {character: position for position, character in enumerate(alphabet)}
 
@@ -84,13 +90,13 @@ def respelled(
     floor = recognition(reading) - _MAX_RECOGNITION_LOSS
     best, best_score = reading, recognition(reading) + lexicon.log_probability(reading)
     for candidate in lexicon.neighbours(reading, max_edits=_MAX_EDITS, limit=_MAX_CANDIDATES):
-        cased = _cased_like(candidate, reading)
-        if not all(letter in index for letter in cased):
-            continue
-        candidate_recognition = recognition(cased)
-        if candidate_recognition < floor:
-            continue
-        candidate_score = candidate_recognition + lexicon.log_probability(cased)
-        if candidate_score > best_score:
-            best, best_score = cased, candidate_score
+        for cased in _casings(candidate, reading):
+            if not all(letter in index for letter in cased):
+                continue
+            candidate_recognition = recognition(cased)
+            if candidate_recognition < floor:
+                continue
+            candidate_score = candidate_recognition + lexicon.log_probability(cased)
+            if candidate_score > best_score:
+                best, best_score = cased, candidate_score
     return best
