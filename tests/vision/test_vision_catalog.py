@@ -124,6 +124,10 @@ def test_known_artist_returns_the_canonical_spelling() -> None:
     assert CATALOG.known_artist("BOB DYLAN") == "Bob Dylan"
     assert CATALOG.known_artist("Beatles") == "The Beatles"
     assert CATALOG.known_artist("Marla Fenwick") is None
+    assert CATALOG.known_artist("JONI MITCHEL") == "Joni Mitchell"
+    # Near a catalog artist is not enough, and an article alone is nobody.
+    assert CATALOG.known_artist("Little Weather") is None
+    assert CATALOG.known_artist("The") is None
 
 
 def test_catalog_is_loaded_once_per_process() -> None:

@@ -20,6 +20,7 @@ from importlib import resources
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 _CATALOG_FILE = "albums.csv"
 
@@ -43,6 +44,8 @@ _MIN_EXPLAINED_SHARE = 0.75
 _OVERLAP_PENALTY = 0.05
 _WINDOWS_KEPT = 6
 _MIN_FIND_SCORE = 85.0
+_LETTERS_PER_SLIP = 8
+_ARTICLES = frozenset({"the", "a", "an"})
 
 
 class CatalogAlbum(BaseModel):
@@ -212,16 +215,22 @@ class FuzzyAlbumCatalog:
                     )
         return best
 
-    def known_artist(self, text: str, *, min_score: float = 88.0) -> str | None:
-        """The canonical name of a catalog artist this text spells, if any."""
-        wanted = _without_article(_match_form(text))
-        if not wanted:
+    def known_artist(self, text: str) -> str | None:
+        """The canonical name of a catalog artist this text spells, if any.
+
+        One slip is allowed in every eight letters: "JONI MITCHEL" is Joni
+        Mitchell, "Little Weather" is not Little Walter. A lone article names
+        no band, not even The The.
+        """
+        normalized = _match_form(text)
+        wanted = _without_article(normalized).replace(" ", "")
+        if not wanted or normalized in _ARTICLES:
             return None
         found = process.extractOne(
-            wanted.replace(" ", ""),
+            wanted,
             {name: name.replace(" ", "") for name in self._artist_names},
-            scorer=fuzz.ratio,
-            score_cutoff=min_score,
+            scorer=Levenshtein.distance,
+            score_cutoff=len(wanted) // _LETTERS_PER_SLIP,
         )
         return self._artist_names[found[2]] if found else None
 
