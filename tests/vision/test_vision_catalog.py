@@ -48,6 +48,7 @@ def test_catalog_holds_at_least_500_distinct_albums_with_plausible_years() -> No
         ("Run-D.M.C.", "run dmc"),
         ("R. E. M.", "rem"),
         ("L.F. Rourke", "lf rourke"),
+        ("M.W.Osei", "mw osei"),
         ("VOL.6", "vol 6"),
     ],
 )

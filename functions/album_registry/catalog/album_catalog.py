@@ -78,7 +78,7 @@ def normalize_text(text: str) -> str:
     text = "".join(character for character in text if not unicodedata.combining(character))
     text = text.replace("&", " and ").replace("+", " and ")
     text = _APOSTROPHES.sub("", text)
-    text = _INITIALS.sub(lambda initials: initials.group().replace(".", "").replace(" ", ""), text)
+    text = _INITIALS.sub(lambda initials: initials.group().replace(".", "").replace(" ", "") + " ", text)
     return " ".join(_NOT_ALPHANUMERIC.sub(" ", text).split())
 
 
