@@ -15,6 +15,8 @@ from album_registry.adapters.offline_vision.cover_grid import Box
 from album_registry.adapters.offline_vision.text_reading import TextLine, ocr_engine
 from album_registry.catalog import load_album_catalog, normalize_text
 from album_registry.domain.errors import ImageRejectedError
+from albums.holdout import generate_holdout_set
+from albums.samples.evaluation import evaluate_vision
 
 if TYPE_CHECKING:
     from conftest import ReadPhoto
@@ -130,3 +132,15 @@ def test_a_photo_without_covers_gives_empty_albums_not_an_error(offline_provider
     albums = offline_provider.read_covers(_jpeg(600, 400))
     assert len(albums) == 6
     assert all(album.artist == "" and album.albumName == "" and album.confidence == 0.0 for album in albums)
+
+
+def test_photos_from_the_independent_generator_are_mostly_read_right(
+    tmp_path_factory: pytest.TempPathFactory, offline_provider: OfflineVisionProvider
+) -> None:
+    """The holdout generator was written apart from the reader: a guard against tuning to our own photos."""
+    directory = tmp_path_factory.mktemp("holdout")
+    generate_holdout_set(directory, count=3, seed=9003)
+    result = evaluate_vision(lambda: offline_provider, directory)
+    assert result.alwaysSix
+    assert result.namesRight >= 0.8 * result.covers, result.misses
+    assert result.famousYearsRight >= 0.9 * result.famousCovers, result.misses
