@@ -24,7 +24,9 @@ _SEED_SPACING = 12
 # Components smaller than this share of the photo are specks, not covers.
 _MIN_COMPONENT_SHARE = 0.004
 # A cut is searched this share of a cell's size either side of the even split.
-_CUT_SEARCH_SHARE = 0.35
+# Covers are squares of one size, so uneven gaps move a cut only a little;
+# further out, a strong edge is a cover's own artwork (stripes, a band).
+_CUT_SEARCH_SHARE = 0.2
 # What a cut costs: the share of covers it crosses, plus a lot for crossing a
 # line of text, minus a little where brightness changes (a cover's edge).
 _TEXT_CROSSING_COST = 2.0
