@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from albums.demo import Demo
-
 
 def register(subparsers: Any) -> None:
     demo = subparsers.add_parser("demo", help="run both pipelines on sample photos on the local stack")
@@ -14,4 +12,6 @@ def register(subparsers: Any) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from albums.demo import Demo  # the local stack's engines load only when the demo runs
+
     return Demo().run()

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from albums.local_stack.server import LocalStackInfo
+from albums.local_stack.stack_info import LocalStackInfo
 from albums.stack_access import (
     LocalStackNotRunningError,
     add_stack_arguments,

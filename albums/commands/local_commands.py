@@ -14,14 +14,7 @@ from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
 from album_registry.domain.errors import InvalidS3KeyError
 from album_registry.domain.models import WorkflowType
 from album_registry.domain.s3_keys import UPLOAD_PREFIX, validate_upload_key
-from albums.local_stack.server import (
-    DEFAULT_DATA_DIR,
-    DEFAULT_PORT,
-    NOT_PERSISTED,
-    LocalStack,
-    LocalStackInfo,
-    LocalStackStartError,
-)
+from albums.local_stack.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, NOT_PERSISTED, LocalStackInfo
 from albums.stack_access import add_stack_arguments, stack_from_arguments
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -60,6 +53,9 @@ def local_stack_config(validation_timeout: int | None) -> dict[str, object]:
 
 
 def local_up(args: argparse.Namespace) -> int:
+    # The engines are imported only by the verb that runs them: other verbs start fast.
+    from albums.local_stack.server import LocalStack, LocalStackStartError
+
     started = time.perf_counter()
     stack = LocalStack(port=args.port, data_dir=args.data_dir, config=local_stack_config(args.validation_timeout))
     try:

@@ -10,13 +10,11 @@ Pulumi program itself, run under mocks (see ``provisioner``).
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import os
 import signal
 import socket
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
@@ -27,17 +25,10 @@ from albums.local_stack.gateway import GatewayServer, LocalGateway
 from albums.local_stack.lambda_runtime import REGION, LocalLambdaRuntime
 from albums.local_stack.persistence import BackendSnapshots, PeriodicSaver
 from albums.local_stack.provisioner import LocalDeployment, provision
+from albums.local_stack.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, STATE_FILE, LocalStackInfo
 from albums.local_stack.trigger import UploadTrigger
 
-DEFAULT_PORT = 4566
-DEFAULT_DATA_DIR = Path(".local-stack")
 SAVE_INTERVAL_SECONDS = 5.0
-STATE_FILE = "stack.json"
-
-NOT_PERSISTED = (
-    "Step Functions executions in flight are not saved: after a restart they are gone "
-    "(their records stay in DynamoDB). Messages in the trigger's dead-letter queues are not saved either. Durable executions, DynamoDB items and S3 objects survive."
-)
 
 
 class LocalStackStartError(Exception):
@@ -46,28 +37,6 @@ class LocalStackStartError(Exception):
     def __init__(self, *, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class LocalStackInfo:
-    """What a running stack writes to its data dir, for the CLI's other verbs."""
-
-    endpoint: str
-    pid: int
-    outputs: dict[str, str]
-
-    @classmethod
-    def read(cls, data_dir: Path) -> LocalStackInfo | None:
-        path = data_dir / STATE_FILE
-        if not path.exists():
-            return None
-        fields = json.loads(path.read_text())
-        return cls(endpoint=fields["endpoint"], pid=fields["pid"], outputs=fields["outputs"])
-
-    def write(self, data_dir: Path) -> None:
-        (data_dir / STATE_FILE).write_text(
-            json.dumps({"endpoint": self.endpoint, "pid": self.pid, "outputs": self.outputs}, indent=2)
-        )
 
 
 class LocalStack:

@@ -108,7 +108,7 @@ def test_paused_durable_workflows_survive_a_restart_and_complete(restarted: Rest
     reason=(
         "Known limitation of the local stack: Step Functions executions in flight run in moto's "
         "interpreter threads and are not persisted, so after a restart their task tokens are unknown "
-        "(albums/local_stack/persistence.py, server.NOT_PERSISTED). In AWS, Step Functions keeps them."
+        "(albums/local_stack/persistence.py, stack_info.NOT_PERSISTED). In AWS, Step Functions keeps them."
     ),
 )
 def test_paused_step_functions_workflows_survive_a_restart_and_complete(restarted: Restarted) -> None:

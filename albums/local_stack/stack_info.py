@@ -1,0 +1,42 @@
+"""Where a local stack keeps its state, and what it tells the CLI's other verbs.
+
+Kept apart from ``server`` so that reading a running stack's endpoint does not
+import the engines that serve it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_PORT = 4566
+DEFAULT_DATA_DIR = Path(".local-stack")
+STATE_FILE = "stack.json"
+
+NOT_PERSISTED = (
+    "Step Functions executions in flight are not saved: after a restart they are gone "
+    "(their records stay in DynamoDB). Messages in the trigger's dead-letter queues are not saved either. Durable executions, DynamoDB items and S3 objects survive."
+)
+
+
+@dataclass(frozen=True)
+class LocalStackInfo:
+    """What a running stack writes to its data dir, for the CLI's other verbs."""
+
+    endpoint: str
+    pid: int
+    outputs: dict[str, str]
+
+    @classmethod
+    def read(cls, data_dir: Path) -> LocalStackInfo | None:
+        path = data_dir / STATE_FILE
+        if not path.exists():
+            return None
+        fields = json.loads(path.read_text())
+        return cls(endpoint=fields["endpoint"], pid=fields["pid"], outputs=fields["outputs"])
+
+    def write(self, data_dir: Path) -> None:
+        (data_dir / STATE_FILE).write_text(
+            json.dumps({"endpoint": self.endpoint, "pid": self.pid, "outputs": self.outputs}, indent=2)
+        )
