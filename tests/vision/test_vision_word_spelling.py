@@ -11,6 +11,7 @@ from album_registry.adapters.offline_vision.lexicon import Lexicon
 from album_registry.adapters.offline_vision.word_spelling import ctc_log_probability, respelled
 
 ALPHABET = ["blank", *"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", " "]
+SYMBOLS = {character: column for column, character in enumerate(ALPHABET)}
 BLANKS = (0, len(ALPHABET) - 1)
 LEXICON = Lexicon(extra_words=["Hejira"])
 
@@ -36,7 +37,7 @@ def _frames(reading: str, doubts: dict[int, tuple[str, float]] | None = None) ->
 
 
 def _respelled(reading: str, frames: np.ndarray) -> str:
-    return respelled(reading, frames, ALPHABET, blank_columns=BLANKS, lexicon=LEXICON)
+    return respelled(reading, frames, SYMBOLS, blank_columns=BLANKS, lexicon=LEXICON)
 
 
 @pytest.mark.parametrize(

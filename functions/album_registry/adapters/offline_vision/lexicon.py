@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from wordfreq import top_n_list, zipf_frequency
 
-from album_registry.catalog import FuzzyAlbumCatalog
+from album_registry.catalog import FuzzyAlbumCatalog, normalize_text
 
 _ZIPF_PER_BILLION = 9.0
 # A catalog word is taken to be as common as a word seen once per million.
@@ -32,16 +31,11 @@ _COMMON_ZIPF = 2.0
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def _folded(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(character for character in decomposed if not unicodedata.combining(character))
-
-
 class Lexicon:
     """Word probabilities and spelling neighbours for reading covers."""
 
     def __init__(self, extra_words: Iterable[str] = ()) -> None:
-        self._extra = {folded for word in extra_words if (folded := _folded(word))}
+        self._extra = {folded for word in extra_words if (folded := normalize_text(word))}
         english = (word for word in top_n_list("en", _VOCABULARY_SIZE) if word.isalpha())
         self._vocabulary = tuple(dict.fromkeys([*english, *sorted(self._extra)]))
         self._log_probabilities: dict[str, float] = {}
@@ -52,7 +46,7 @@ class Lexicon:
 
     def _zipf(self, word: str) -> float:
         zipf = zipf_frequency(word, "en")
-        return max(zipf, _CATALOG_WORD_ZIPF) if _folded(word) in self._extra else zipf
+        return max(zipf, _CATALOG_WORD_ZIPF) if normalize_text(word) in self._extra else zipf
 
     def is_common(self, word: str) -> bool:
         """Seen at least once per ten million words (the web's misspellings are rarer)."""

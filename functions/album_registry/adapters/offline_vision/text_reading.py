@@ -101,7 +101,8 @@ class WordBreakDecoder:
         self._decoder = decoder
         self._lexicon = lexicon
         self._characters: Sequence[str] = decoder.character
-        self._space = self._characters.index(" ")
+        self._symbols = {character: column for column, character in enumerate(self._characters)}
+        self._space = self._symbols[" "]
 
     def __call__(self, preds: np.ndarray, return_word_box: bool = False, **kwargs: Any) -> list[Any]:
         decoded = self._decoder(preds, return_word_box, **kwargs)
@@ -124,20 +125,19 @@ class WordBreakDecoder:
                 sure_breaks.add(len(letters))
                 continue
             letters.append((character, int(first), int(end)))
+        # The space's best share of the frames between each letter and the next.
+        gaps = [
+            float(frames[left[2] : right[1], self._space].max(initial=0.0)) for left, right in zip(letters, letters[1:], strict=False)
+        ]
         # Runs of letters with no sure break inside, each split into its likeliest words.
         words: list[tuple[int, int]] = []
         run_start = 0
         for position in range(1, len(letters) + 1):
-            if position < len(letters):
-                probability = float(frames[letters[position - 1][2] : letters[position][1], self._space].max(initial=0.0))
-                if position not in sure_breaks and probability < SURE_BREAK_PROBABILITY:
-                    continue
-            run = letters[run_start:position]
-            breaks = [
-                float(frames[left[2] : right[1], self._space].max(initial=0.0)) for left, right in zip(run, run[1:], strict=False)
-            ]
+            if position < len(letters) and position not in sure_breaks and gaps[position - 1] < SURE_BREAK_PROBABILITY:
+                continue
+            run = "".join(letter for letter, _, _ in letters[run_start:position])
             offset = run_start
-            for word in split_words("".join(letter for letter, _, _ in run), breaks, self._lexicon):
+            for word in split_words(run, gaps[run_start : position - 1], self._lexicon):
                 words.append((offset, offset + len(word)))
                 offset += len(word)
             run_start = position
@@ -156,7 +156,7 @@ class WordBreakDecoder:
                     reading = respelled(
                         reading,
                         frames[window_start:window_stop],
-                        self._characters,
+                        self._symbols,
                         blank_columns=(_BLANK, self._space),
                         lexicon=self._lexicon,
                     )

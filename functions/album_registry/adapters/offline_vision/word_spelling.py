@@ -12,7 +12,7 @@ keeps its spelling.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -72,26 +72,27 @@ def _casings(candidate: str, reading: str) -> set[str]:
 
 
 def respelled(
-    reading: str, frames: np.ndarray, alphabet: Sequence[str], *, blank_columns: Sequence[int], lexicon: Lexicon
+    reading: str, frames: np.ndarray, symbols: Mapping[str, int], *, blank_columns: Sequence[int], lexicon: Lexicon
 ) -> str:
     """``reading``, or the listed word that better explains its ``frames``.
 
-    Words of letters are respelled from four letters on; a digit among
-    letters ("Ro0m", "N0") is a misreading whatever the length.
+    ``symbols`` gives each character's column in ``frames``. Words of letters
+    are respelled from four letters on; a digit among letters ("Ro0m", "N0")
+    is a misreading whatever the length.
     """
     mixed = not reading.isalpha() and any(character.isalpha() for character in reading)
     if not mixed and (not reading.isalpha() or len(reading) < _MIN_LETTERS or lexicon.is_common(reading)):
         return reading
-    index = {character: position for position, character in enumerate(alphabet)}
 
     def recognition(word: str) -> float:
-        return ctc_log_probability(frames, [index[letter] for letter in word], blank_columns=blank_columns)
+        return ctc_log_probability(frames, [symbols[letter] for letter in word], blank_columns=blank_columns)
 
-    floor = recognition(reading) - _MAX_RECOGNITION_LOSS
-    best, best_score = reading, recognition(reading) + lexicon.log_probability(reading)
+    reading_recognition = recognition(reading)
+    floor = reading_recognition - _MAX_RECOGNITION_LOSS
+    best, best_score = reading, reading_recognition + lexicon.log_probability(reading)
     for candidate in lexicon.neighbours(reading, max_edits=_MAX_EDITS, limit=_MAX_CANDIDATES):
         for cased in _casings(candidate, reading):
-            if not all(letter in index for letter in cased):
+            if not all(letter in symbols for letter in cased):
                 continue
             candidate_recognition = recognition(cased)
             if candidate_recognition < floor:
