@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from album_registry.catalog import CatalogAlbum, load_album_catalog, normalize_text
+from album_registry.catalog import CatalogAlbum, FuzzyAlbumCatalog, load_album_catalog, normalize_text
 from albums.samples.invented_albums import invent_album
 
 CATALOG = load_album_catalog()
@@ -133,3 +133,29 @@ def test_known_artist_returns_the_canonical_spelling() -> None:
 
 def test_catalog_is_loaded_once_per_process() -> None:
     assert load_album_catalog() is load_album_catalog()
+
+
+def test_known_title_names_the_one_album_with_that_title() -> None:
+    catalog = load_album_catalog()
+    album = catalog.known_title("SYNCHRONICITY")
+    assert album is not None and (album.artist, album.year) == ("The Police", 1983)
+    # One slip in eight letters is forgiven, as for artists.
+    misread = catalog.known_title("SYNCHR0NICITY")
+    assert misread is not None and misread.artist == "The Police"
+
+
+def test_known_title_refuses_shared_short_and_unknown_titles() -> None:
+    catalog = FuzzyAlbumCatalog(
+        [
+            CatalogAlbum(artist="Led Zeppelin", albumName="IV", year=1971),
+            CatalogAlbum(artist="Peter Gabriel", albumName="Peter Gabriel", year=1977),
+            CatalogAlbum(artist="Weezer", albumName="Weezer", year=1994),
+            CatalogAlbum(artist="Peter Gabriel", albumName="Melt", year=1980),
+            CatalogAlbum(artist="Another Act", albumName="Melt", year=2001),
+        ]
+    )
+    assert catalog.known_title("IV") is None
+    assert catalog.known_title("Melt") is None
+    assert catalog.known_title("Tidewater Mornings") is None
+    weezer = catalog.known_title("weezer")
+    assert weezer is not None and weezer.year == 1994

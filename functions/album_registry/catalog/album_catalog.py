@@ -44,6 +44,7 @@ _MIN_EXPLAINED_SHARE = 0.75
 _OVERLAP_PENALTY = 0.05
 _WINDOWS_KEPT = 6
 _MIN_FIND_SCORE = 85.0
+_MIN_TITLE_LETTERS = 4
 _LETTERS_PER_SLIP = 8
 _ARTICLES = frozenset({"the", "a", "an"})
 
@@ -214,6 +215,24 @@ class FuzzyAlbumCatalog:
                         titleScore=title_window.score,
                     )
         return best
+
+    def known_title(self, text: str) -> CatalogAlbum | None:
+        """The one catalog album with the title this text spells, if only one has it.
+
+        For a cover whose artist could not be read at all: "SYNCHRONICITY"
+        alone is The Police's. The same slips are allowed as for artists; a
+        title several albums share, or one shorter than four letters, names none.
+        """
+        wanted = _match_form(text).replace(" ", "")
+        if len(wanted) < _MIN_TITLE_LETTERS:
+            return None
+        slips = len(wanted) // _LETTERS_PER_SLIP
+        found = [
+            album
+            for album, title in zip(self._albums, self._compact_titles, strict=True)
+            if Levenshtein.distance(wanted, title, score_cutoff=slips) <= slips
+        ]
+        return found[0] if len({(album.artist, album.albumName) for album in found}) == 1 else None
 
     def known_artist(self, text: str) -> str | None:
         """The canonical name of a catalog artist this text spells, if any.

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from album_registry.adapters.offline_vision.cover_grid import Box
-from album_registry.adapters.offline_vision.cover_roles import CoverRoles
+from album_registry.adapters.offline_vision.cover_roles import CoverRoles, separate_act_prefix
 from album_registry.adapters.offline_vision.text_reading import TextLine
-from album_registry.catalog import FuzzyAlbumCatalog
+from album_registry.catalog import FuzzyAlbumCatalog, normalize_text
 
 # Confidence of an album read but not found in the catalog: OCR can be
 # trusted letter by letter, not in where the artist ends and the title starts.
@@ -28,6 +28,11 @@ _SIZE_CHANGE_WEIGHT = 3.0
 # Box heights of one font size vary this much (log ratio) with ascenders,
 # descenders and detection slack; only a larger change means another font.
 _SIZE_NOISE = 0.12
+# A line ending on an article or "and", or a line starting on "and", is the
+# middle of a phrase ("Margit & the / Orchard Keepers"). Prepositions can end
+# a title ("Songs to Dance By"), so they do not count.
+_PHRASE_ENDS_NOT_ON = frozenset({"a", "an", "and", "the"})
+_PHRASE_STARTS_NOT_ON = frozenset({"and"})
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,14 @@ def _is_capitals(text: str) -> bool:
     return bool(letters) and all(character.isupper() for character in letters)
 
 
+def _splits_a_phrase(above: str, below: str) -> bool:
+    """Whether a phrase runs on from the line ``above`` into the line ``below``."""
+    above_words, below_words = normalize_text(above).split(), normalize_text(below).split()
+    return bool(above_words and above_words[-1] in _PHRASE_ENDS_NOT_ON) or bool(
+        below_words and below_words[0] in _PHRASE_STARTS_NOT_ON
+    )
+
+
 def _break_strength(above: TextLine, below: TextLine, typical_height: float) -> float:
     """How much the typography changes between two consecutive lines."""
     size_change = max(0.0, abs(math.log(max(below.height, 1.0) / max(above.height, 1.0))) - _SIZE_NOISE)
@@ -89,8 +102,10 @@ def split_artist_and_title(lines: Sequence[TextLine], catalog: FuzzyAlbumCatalog
     if len(texts) == 1:
         return texts[0], ""
     typical_height = statistics.median(line.height for line in lines)
+    splits = [split for split in range(1, len(texts)) if not _splits_a_phrase(texts[split - 1], texts[split])]
+    splits = splits or list(range(1, len(texts)))
     best: tuple[float, str, str] | None = None
-    for split in range(1, len(texts)):
+    for split in splits:
         upper, lower = " ".join(texts[:split]), " ".join(texts[split:])
         strength = _break_strength(lines[split - 1], lines[split], typical_height)
         candidates = [(strength, upper, lower) if roles.artist_comes_first(upper, lower) else (strength, lower, upper)]
@@ -124,7 +139,9 @@ def level(lines: Sequence[TextLine]) -> list[TextLine]:
 
 
 def read_cover(lines: Sequence[TextLine], catalog: FuzzyAlbumCatalog, roles: CoverRoles) -> CoverReading:
-    rows = merge_rows(level(lines))
+    rows = [
+        TextLine(text=separate_act_prefix(row.text), score=row.score, corners=row.corners) for row in merge_rows(level(lines))
+    ]
     if not rows:
         return CoverReading(artist="", albumName="", year=None, confidence=0.0)
     reading_score = statistics.fmean(row.score for row in rows)
@@ -135,6 +152,15 @@ def read_cover(lines: Sequence[TextLine], catalog: FuzzyAlbumCatalog, roles: Cov
             albumName=match.album.albumName,
             year=match.album.year,
             confidence=round(min(match.score / 100.0, reading_score), 3),
+        )
+    album = catalog.known_title(rows[0].text) if len(rows) == 1 else None
+    if album is not None:
+        # Only the title could be read: the artist is the catalog's word, to be checked.
+        return CoverReading(
+            artist=album.artist,
+            albumName=album.albumName,
+            year=album.year,
+            confidence=round(_UNMATCHED_CONFIDENCE_SHARE * reading_score, 3),
         )
     artist, title = split_artist_and_title(rows, catalog, roles)
     return CoverReading(
