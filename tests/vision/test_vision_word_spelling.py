@@ -63,6 +63,22 @@ def test_only_doubted_letters_are_respelled(reading: str, doubts: dict[int, tupl
     assert _respelled(reading, _frames(reading, doubts)) == expected
 
 
+@pytest.mark.parametrize(
+    ("reading", "doubts", "expected"),
+    [
+        # A number run into a word with a letter misread as a digit: both come apart.
+        ("Ro0m31", {2: ("o", 0.3)}, "Room 31"),
+        ("90RCHARDS", {1: ("O", 0.3)}, "9 ORCHARDS"),
+        # Read with confidence, a name and its number stay as printed.
+        ("Qx7", {}, "Qx7"),
+    ],
+)
+def test_a_word_and_a_number_read_as_one_are_set_apart(
+    reading: str, doubts: dict[int, tuple[str, float]], expected: str
+) -> None:
+    assert _respelled(reading, _frames(reading, doubts)) == expected
+
+
 def test_ctc_probability_sums_every_alignment() -> None:
     # Two frames, one label "A": paths A-A, A-blank, blank-A.
     alphabet_a = ALPHABET.index("A")

@@ -90,14 +90,34 @@ def respelled(
     reading_recognition = recognition(reading)
     floor = reading_recognition - _MAX_RECOGNITION_LOSS
     best, best_score = reading, reading_recognition + lexicon.log_probability(reading)
-    for candidate in lexicon.neighbours(reading, max_edits=_MAX_EDITS, limit=_MAX_CANDIDATES):
-        for cased in _casings(candidate, reading):
-            if not all(letter in symbols for letter in cased):
-                continue
-            candidate_recognition = recognition(cased)
-            if candidate_recognition < floor:
-                continue
-            candidate_score = candidate_recognition + lexicon.log_probability(cased)
-            if candidate_score > best_score:
-                best, best_score = cased, candidate_score
+    for number, letters, number_first in _number_splits(reading) if mixed else [("", reading, False)]:
+        for candidate in lexicon.neighbours(letters, max_edits=_MAX_EDITS, limit=_MAX_CANDIDATES):
+            for cased in _casings(candidate, letters):
+                if not all(letter in symbols for letter in cased):
+                    continue
+                # The space between a word and its number is no label: CTC counts it as blank.
+                candidate_recognition = recognition(number + cased if number_first else cased + number)
+                if candidate_recognition < floor:
+                    continue
+                candidate_score = candidate_recognition + lexicon.log_probability(cased)
+                if number:
+                    candidate_score += lexicon.log_probability(number)
+                if candidate_score > best_score:
+                    best, best_score = " ".join([number, cased] if number_first else [cased, number]).strip(), candidate_score
     return best
+
+
+def _number_splits(reading: str) -> list[tuple[str, str, bool]]:
+    """Ways to read ``reading`` as a number and a word run together: (number, word, number first).
+
+    "Ro0m31" may be "Room" and "31", "90RCHARDS" "9" and "ORCHARDS"; the
+    whole reading as one word stays a way too.
+    """
+    splits = [("", reading, False)]
+    for cut in range(1, len(reading)):
+        head, tail = reading[:cut], reading[cut:]
+        if head.isdigit() and sum(character.isalpha() for character in tail) >= _MIN_LETTERS - 1:
+            splits.append((head, tail, True))
+        if tail.isdigit() and sum(character.isalpha() for character in head) >= _MIN_LETTERS - 1:
+            splits.append((tail, head, False))
+    return splits
