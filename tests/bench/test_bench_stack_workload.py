@@ -139,7 +139,9 @@ def test_what_the_local_endpoint_cannot_tell_is_marked_not_measured(report):
     # The durable function's own time is in its history; the task functions' is not readable here.
     assert "lambda_functions" in _section(report, WorkflowType.STEP_FUNCTIONS)["notMeasured"]
     assert "lambda_functions" not in _section(report, WorkflowType.DURABLE_FUNCTIONS)["notMeasured"]
-    assert _section(report, WorkflowType.DURABLE_FUNCTIONS)["usagePerWorkflow"]["lambda_requests"] >= 2
+    # One invocation at least; a second only if the validation came after the function suspended,
+    # which depends on how fast the bench answers.
+    assert _section(report, WorkflowType.DURABLE_FUNCTIONS)["usagePerWorkflow"]["lambda_requests"] >= 1
 
 
 def test_a_redelivered_event_is_counted_as_a_duplicate(stack, access, bench_run):
