@@ -10,6 +10,7 @@ Pulumi program itself, run under mocks (see ``provisioner``).
 from __future__ import annotations
 
 import errno
+import faulthandler
 import logging
 import os
 import signal
@@ -114,7 +115,11 @@ class LocalStack:
         (self._data_dir / STATE_FILE).unlink(missing_ok=True)
 
     def serve_until_signalled(self) -> None:
-        """Block until SIGTERM or SIGINT, then stop cleanly (saving state)."""
+        """Block until SIGTERM or SIGINT, then stop cleanly (saving state).
+
+        SIGUSR1 prints every thread's stack to stderr, for a stack that hangs.
+        """
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signal_number, lambda *_: self._stopped.set())
         self._stopped.wait()

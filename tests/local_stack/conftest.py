@@ -67,9 +67,12 @@ class RunningStack:
         try:
             self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
+            # Its threads' stacks, into the log, to show where it hangs.
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(2)
             self.process.kill()
             raise AssertionError(
-                f"albums local up did not exit {STOP_TIMEOUT_SECONDS} s after SIGTERM:\n{self.log.read_text()[-3000:]}"
+                f"albums local up did not exit {STOP_TIMEOUT_SECONDS} s after SIGTERM:\n{self.log.read_text()[-12000:]}"
             ) from None
 
 
