@@ -67,6 +67,7 @@ def test_a_cover_with_the_title_on_top_is_read_the_right_way_round() -> None:
         ("Fenwick Ensemble", "Tidewater"),
         ("DJ Orrinel", "Moonstone"),
         ("MC Talvessa", "Lanterns"),
+        ("Brenna & the Tin Kestrels", "Cinnamon"),
     ],
 )
 def test_an_act_named_by_convention_is_the_artist_even_printed_below(artist: str, title: str) -> None:

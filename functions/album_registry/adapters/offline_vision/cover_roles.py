@@ -14,8 +14,9 @@ unlike the frequencies its verdict on a word is not swayed by fame, and what
 the catalog teaches through it holds for unknown acts too.
 
 On top of the model, the naming conventions of acts: a name ending in
-"Quartet", "Ensemble" or "Big Band" or starting with "DJ" or "MC" is an act,
-however few such acts the catalog lists.
+"Quartet", "Ensemble" or "Big Band", starting with "DJ" or "MC", or fronting
+a band ("Echo & the Bunnymen") is an act, however few such acts the catalog
+lists.
 """
 
 from __future__ import annotations
@@ -101,8 +102,10 @@ def _dictionary_class(word: str) -> str:
 
 
 def _follows_act_convention(text: str) -> bool:
+    """"… Quartet", "DJ …", or a name of one or two words "& the" a band: "Echo & the Bunnymen"."""
     words = normalize_text(text).split()
-    return bool(words) and (words[-1] in _ACT_NOUNS or words[0] in _ACT_PREFIXES)
+    fronted_band = any(words[at : at + 2] == ["and", "the"] and len(words) > at + 2 for at in (1, 2))
+    return bool(words) and (words[-1] in _ACT_NOUNS or words[0] in _ACT_PREFIXES or fronted_band)
 
 
 def separate_act_prefix(text: str) -> str:
