@@ -9,9 +9,9 @@ English (titles are mostly everyday words, names mostly rare ones), whether
 they are people's names (first and last names from the US census lists that
 the ``names`` package ships) and whether Webster's 1934 dictionary (the
 ``web2`` list of ``english_words``) has them as common words, as proper
-nouns, or not at all. The dictionary predates every act in the catalog, so
-unlike the frequencies its verdict on a word is not swayed by fame, and what
-the catalog teaches through it holds for unknown acts too.
+nouns, or not at all. The dictionary predates nearly every act in the
+catalog, so unlike the frequencies its verdict on a word is not swayed by
+fame, and what the catalog teaches through it holds for unknown acts too.
 
 On top of the model, the naming conventions of acts: a name ending in
 "Quartet", "Ensemble" or "Big Band", starting with "DJ" or "MC", or fronting
@@ -50,6 +50,7 @@ _ACT_NOUNS = frozenset(
     "band brothers choir collective duo ensemble octet orchestra quartet quintet septet sextet singers sisters trio".split()
 )
 _ACT_PREFIXES = frozenset({"dj", "mc", "ensemble"})
+# Articles, conjunctions and prepositions: too common on both sides to be looked up.
 _FUNCTION_WORDS = frozenset("a an and at by for from in of on the to with".split())
 # "DJ" or "MC" run into the name that follows it, as tight capitals are read.
 _GLUED_ACT_PREFIX = re.compile(r"(DJ|MC)([A-Z]{3,}|[A-Z][a-z]{2,})")

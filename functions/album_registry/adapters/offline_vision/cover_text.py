@@ -1,10 +1,12 @@
 """From the lines read on one cover to an album: catalog match or best split.
 
-A cover in the catalog gets canonical names and the year. Any other cover
-keeps what is printed: its lines are split into artist (above) and title
-(below) where the typography changes most - a jump in letter size, a wider
-gap, a switch between capitals and mixed case - unless one part spells an
-artist the catalog knows, which then decides.
+A cover in the catalog gets canonical names and the year, and so does one
+on which only a title was read that a single catalog album has. Any other
+cover keeps what is printed: its lines are split into artist and title where
+the typography changes most - a jump in letter size, a wider gap, a switch
+between capitals and mixed case - but never inside a phrase ("Margit & the /
+Orchard Keepers"); the role model then says which part is the artist, unless
+one part spells an artist the catalog knows, which then decides.
 """
 
 from __future__ import annotations
