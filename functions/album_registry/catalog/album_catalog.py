@@ -226,13 +226,15 @@ class FuzzyAlbumCatalog:
         wanted = _match_form(text).replace(" ", "")
         if len(wanted) < _MIN_TITLE_LETTERS:
             return None
-        slips = len(wanted) // _LETTERS_PER_SLIP
-        found = [
-            album
-            for album, title in zip(self._albums, self._compact_titles, strict=True)
-            if Levenshtein.distance(wanted, title, score_cutoff=slips) <= slips
-        ]
-        return found[0] if len({(album.artist, album.albumName) for album in found}) == 1 else None
+        found = process.extract(
+            wanted,
+            self._compact_titles,
+            scorer=Levenshtein.distance,
+            score_cutoff=len(wanted) // _LETTERS_PER_SLIP,
+            limit=None,
+        )
+        albums = {(self._albums[position].artist, self._albums[position].albumName): position for _, _, position in found}
+        return self._albums[next(iter(albums.values()))] if len(albums) == 1 else None
 
     def known_artist(self, text: str) -> str | None:
         """The canonical name of a catalog artist this text spells, if any.

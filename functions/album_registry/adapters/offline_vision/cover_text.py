@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from album_registry.adapters.offline_vision.cover_grid import Box
 from album_registry.adapters.offline_vision.cover_roles import CoverRoles, separate_act_prefix
@@ -141,9 +141,7 @@ def level(lines: Sequence[TextLine]) -> list[TextLine]:
 
 
 def read_cover(lines: Sequence[TextLine], catalog: FuzzyAlbumCatalog, roles: CoverRoles) -> CoverReading:
-    rows = [
-        TextLine(text=separate_act_prefix(row.text), score=row.score, corners=row.corners) for row in merge_rows(level(lines))
-    ]
+    rows = [replace(row, text=separate_act_prefix(row.text)) for row in merge_rows(level(lines))]
     if not rows:
         return CoverReading(artist="", albumName="", year=None, confidence=0.0)
     reading_score = statistics.fmean(row.score for row in rows)
