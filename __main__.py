@@ -13,6 +13,8 @@ import pulumi_aws as aws
 from components import (
     DurablePipeline,
     DurablePipelineArgs,
+    LambdaCode,
+    LambdaCodeArgs,
     Observability,
     ObservabilityArgs,
     SharedData,
@@ -23,9 +25,9 @@ from components import (
     TriggerArgs,
     ValidationApi,
     ValidationApiArgs,
-    lambda_code,
     load_settings,
 )
+from components.lambda_package import REGISTRY_BUNDLE
 from components.settings import PROJECT_NAME
 
 settings = load_settings()
@@ -43,7 +45,8 @@ provider = aws.Provider(
     default_tags=aws.ProviderDefaultTagsArgs(tags={"project": PROJECT_NAME, "stack": settings.stack}),
 )
 on_stack_account = pulumi.ResourceOptions(providers=[provider])
-code = lambda_code(settings.lambda_archive_path)
+lambda_code = LambdaCode("lambda-code", LambdaCodeArgs(settings=settings), on_stack_account)
+code = lambda_code.bundle(REGISTRY_BUNDLE.name)
 
 data = SharedData("shared-data", SharedDataArgs(settings=settings), on_stack_account)
 step_functions = StepFunctionsPipeline(

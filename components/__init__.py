@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.durable_pipeline import DurablePipeline, DurablePipelineArgs
-from components.lambda_package import build_lambda_archive, lambda_code
+from components.lambda_code import FunctionCode, LambdaCode, LambdaCodeArgs
 from components.observability import Observability, ObservabilityArgs
 from components.settings import StackSettings, lambda_environment, load_settings
 from components.shared_data import SharedData, SharedDataArgs
@@ -14,6 +14,9 @@ from components.validation_api import ValidationApi, ValidationApiArgs
 __all__ = [
     "DurablePipeline",
     "DurablePipelineArgs",
+    "FunctionCode",
+    "LambdaCode",
+    "LambdaCodeArgs",
     "Observability",
     "ObservabilityArgs",
     "SharedData",
@@ -25,8 +28,6 @@ __all__ = [
     "TriggerArgs",
     "ValidationApi",
     "ValidationApiArgs",
-    "build_lambda_archive",
-    "lambda_code",
     "lambda_environment",
     "load_settings",
     "upload_event_pattern",

@@ -38,7 +38,8 @@ TABLE_READ_WRITE_ACTIONS = (
     "dynamodb:TransactGetItems",
 )
 UPLOAD_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
-BEDROCK_INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+# Converse needs bedrock:InvokeModel; the reader never streams.
+BEDROCK_INVOKE_ACTIONS = ("bedrock:InvokeModel",)
 DURABLE_EXECUTION_ACTIONS = (
     "lambda:CheckpointDurableExecution",
     "lambda:GetDurableExecutionState",

@@ -8,6 +8,7 @@ import pulumi
 from album_registry.domain.s3_keys import UPLOAD_PREFIX
 
 from components import iam_policies
+from components.lambda_code import FunctionCode
 from components.settings import StackSettings, bedrock_model_arns
 
 
@@ -16,7 +17,7 @@ class PipelineArgs:
         self,
         *,
         settings: StackSettings,
-        code: pulumi.Input[pulumi.Archive],
+        code: FunctionCode,
         account_id: pulumi.Input[str],
         table_name: pulumi.Input[str],
         table_arn: pulumi.Input[str],

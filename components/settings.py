@@ -14,14 +14,14 @@ logRetentionDays               CloudWatch Logs retention of every log group 14
 failedExecutionsAlarmThreshold failed executions per period that alarm      1
 dlqDepthAlarmThreshold         messages in a trigger DLQ that alarm         1
 alarmPeriodSeconds             period of both alarms                        300
-visionProvider                 ``offline`` or ``bedrock``                   offline
+deployTarget                   ``aws``, or ``local`` for the local stack    aws
+visionProvider                 ``bedrock``, or ``offline`` (local only)     bedrock
 bedrockModelId                 model id or inference profile id             (constants)
 durableExecutionTimeoutSeconds durable execution limit; > validation timeout 86400
 durableRetentionDays           durable execution history retention (1-90)   14
 lambdaMemoryMb                 memory of every function                     1024
 lambdaTimeoutSeconds           per-invocation timeout of every function     900
 noncurrentVersionDays          days an overwritten upload version is kept   30
-lambdaArchivePath              prebuilt Lambda archive; unset: build it     (unset)
 ============================== ============================================ =========
 
 The environment of every Lambda is built here too (``lambda_environment``), from
@@ -31,7 +31,6 @@ the names in ``album_registry.constants``, so a variable is spelled once.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -46,6 +45,18 @@ DEFAULT_REGION = "us-east-2"
 
 VISION_PROVIDERS = ("offline", "bedrock")
 BEDROCK_VISION_PROVIDER = "bedrock"
+OFFLINE_VISION_PROVIDER = "offline"
+DEPLOY_TARGETS = ("aws", "local")
+AWS_DEPLOY_TARGET = "aws"
+# Why the offline reader is the local stack's alone (figures: ENGINE-NOTES.md).
+OFFLINE_ON_AWS_REFUSAL = (
+    "visionProvider 'offline' cannot run on AWS Lambda: the offline reader's OCR models, "
+    "OpenCV and word lists come to about 436 MiB unzipped on arm64, over Lambda's 250 MB "
+    "limit for a function and its layers, and rapidocr_onnxruntime 1.4.4 does not install "
+    "on the python3.13 runtime (it requires Python < 3.13). Use visionProvider: bedrock "
+    "with bedrockModelId set to a model your account can invoke; the offline reader is "
+    "what the local stack runs."
+)
 
 # Stack names go into bucket names: lowercase letters, digits and dashes only.
 _STACK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")
@@ -91,14 +102,14 @@ class StackSettings(BaseModel):
     failed_executions_alarm_threshold: int = Field(default=1, ge=1)
     dlq_depth_alarm_threshold: int = Field(default=1, ge=1)
     alarm_period_seconds: int = Field(default=300, ge=60)
-    vision_provider: str = constants.DEFAULT_VISION_PROVIDER
+    deploy_target: str = AWS_DEPLOY_TARGET
+    vision_provider: str = BEDROCK_VISION_PROVIDER
     bedrock_model_id: str = constants.DEFAULT_BEDROCK_MODEL_ID
     durable_execution_timeout_seconds: int = Field(default=86400, le=31_622_400)
     durable_retention_days: int = Field(default=14, ge=1, le=90)
     lambda_memory_mb: int = Field(default=1024, ge=128, le=10240)
     lambda_timeout_seconds: int = Field(default=900, ge=1, le=900)
     noncurrent_version_days: int = Field(default=30, ge=1)
-    lambda_archive_path: Path | None = None
 
     @field_validator("stack")
     @classmethod
@@ -116,6 +127,19 @@ class StackSettings(BaseModel):
             raise ValueError(f"visionProvider must be one of {', '.join(VISION_PROVIDERS)}")
         return provider
 
+    @field_validator("deploy_target")
+    @classmethod
+    def _known_deploy_target(cls, target: str) -> str:
+        if target not in DEPLOY_TARGETS:
+            raise ValueError(f"deployTarget must be one of {', '.join(DEPLOY_TARGETS)}")
+        return target
+
+    @model_validator(mode="after")
+    def _offline_vision_stays_local(self) -> StackSettings:
+        if self.deploys_to_aws and self.vision_provider == OFFLINE_VISION_PROVIDER:
+            raise ValueError(OFFLINE_ON_AWS_REFUSAL)
+        return self
+
     @model_validator(mode="after")
     def _durable_outlives_validation(self) -> StackSettings:
         # A durable execution suspended on the validation callback must still be
@@ -131,6 +155,10 @@ class StackSettings(BaseModel):
     def name(self, suffix: str) -> str:
         """Physical name of a resource: every name carries the stack."""
         return f"{RESOURCE_PREFIX}-{self.stack}-{suffix}"
+
+    @property
+    def deploys_to_aws(self) -> bool:
+        return self.deploy_target == AWS_DEPLOY_TARGET
 
     @property
     def uses_bedrock(self) -> bool:
@@ -152,7 +180,7 @@ _PROJECT_KEYS = {
     "lambdaMemoryMb": "lambda_memory_mb",
     "lambdaTimeoutSeconds": "lambda_timeout_seconds",
     "noncurrentVersionDays": "noncurrent_version_days",
-    "lambdaArchivePath": "lambda_archive_path",
+    "deployTarget": "deploy_target",
 }
 
 

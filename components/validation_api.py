@@ -7,6 +7,7 @@ import pulumi_aws as aws
 from album_registry.domain.s3_keys import UPLOAD_PREFIX
 
 from components import iam_policies
+from components.lambda_code import FunctionCode
 from components.python_function import function_log_group, python_function
 from album_registry.constants import VALIDATION_API_METRICS_NAMESPACE
 
@@ -20,7 +21,7 @@ class ValidationApiArgs:
         self,
         *,
         settings: StackSettings,
-        code: pulumi.Input[pulumi.Archive],
+        code: FunctionCode,
         table_name: pulumi.Input[str],
         table_arn: pulumi.Input[str],
         bucket_name: pulumi.Input[str],

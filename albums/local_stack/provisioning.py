@@ -17,6 +17,8 @@ from albums.local_stack.pulumi_program import run_program
 LOCAL_STACK_NAME = "local"
 LOCAL_PROJECT_CONFIG: dict[str, object] = {
     "aws:region": REGION,
+    # The local stack runs this machine's twin of the code, and the offline reader.
+    "vinyl-album-registry:deployTarget": "local",
     "vinyl-album-registry:visionProvider": "offline",
 }
 

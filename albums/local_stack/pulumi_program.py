@@ -1,6 +1,7 @@
 """Runs the Pulumi program under mocks and records every resource it declares.
 
-``run_program`` executes ``__main__.py`` as ``pulumi up`` would, but against
+``run_program`` executes ``__main__.py`` as ``pulumi up`` would (building the
+Lambda code for real, from the build cache when unchanged), but against
 ``RecordingMocks``: each resource's resolved inputs, its URN (which names its
 parent's type) and the provider it was sent to are kept for assertions. The
 program runs once per stack configuration and the runs are shared.
@@ -26,8 +27,6 @@ PROGRAM = PROJECT_ROOT / "__main__.py"
 PROJECT = "vinyl-album-registry"
 ACCOUNT_ID = "123456789012"
 ASSUMED_ACCOUNT_ID = "210987654321"
-# Under mocks nothing reads the archive; a path keeps pip out of the test run.
-PLACEHOLDER_ARCHIVE = str(PROJECT_ROOT / "build" / "lambda.zip")
 
 
 @dataclass
@@ -37,6 +36,8 @@ class RecordedResource:
     urn: str
     inputs: dict[str, Any]
     provider: str
+    # The resource option, as the engine receives it: {"create": "15m", ...}.
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
 
     @property
     def parent_type(self) -> str | None:
@@ -109,6 +110,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             case "aws:lambda/function:Function":
                 arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
                 return {"arn": arn, "version": "1", "qualifiedArn": f"{arn}:1"}
+            case "aws:lambda/layerVersion:LayerVersion":
+                layer = f"arn:aws:lambda:{region}:{account}:layer:{inputs['layerName']}"
+                return {"arn": f"{layer}:1", "layerArn": layer, "version": "1"}
             case "aws:lambda/alias:Alias":
                 function = inputs["functionName"]
                 return {"arn": f"arn:aws:lambda:{region}:{account}:function:{function}:{name}"}
@@ -130,15 +134,29 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return {}
 
 
+class RecordingMonitor(MockMonitor):
+    """Keeps the resource options the mocks are not given: custom timeouts."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.custom_timeouts: dict[tuple[str, str], dict[str, str]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the engine's RPC name)
+        timeouts = request.customTimeouts
+        chosen = {key: getattr(timeouts, key) for key in ("create", "update", "delete") if getattr(timeouts, key)}
+        if chosen:
+            self.custom_timeouts[(request.type, request.name)] = chosen
+        return super().RegisterResource(request)
+
+
 def run_program(stack: str, config: dict[str, Any]) -> ProgramRun:
     """Run ``__main__.py`` for one stack with this config (values as in Pulumi.<stack>.yaml)."""
     region = str(config.get("aws:region", "us-east-2"))
     account = ASSUMED_ACCOUNT_ID if "aws:assumeRoles" in config else ACCOUNT_ID
     mocks = RecordingMocks(region, account)
-    monitor = MockMonitor(mocks)
-    full_config = {f"{PROJECT}:lambdaArchivePath": PLACEHOLDER_ARCHIVE, **config}
+    monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_all_config(
-        {key: value if isinstance(value, str) else json.dumps(value) for key, value in full_config.items()}
+        {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
     )
     set_root_resource(None)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
@@ -153,7 +171,7 @@ def run_program(stack: str, config: dict[str, Any]) -> ProgramRun:
 
     by_key = {(typ, name): urn for urn in monitor.resources for typ, name in [_type_and_name(urn)]}
     resources = [
-        RecordedResource(typ, name, by_key[(typ, name)], inputs, provider)
+        RecordedResource(typ, name, by_key[(typ, name)], inputs, provider, monitor.custom_timeouts.get((typ, name), {}))
         for typ, name, inputs, provider in mocks.created
     ]
     return ProgramRun(stack, region, account, resources, exports, mocks.calls)

@@ -16,7 +16,8 @@ from components.iam_policies import (
 )
 from components.settings import bedrock_model_arns
 from statemachine.definition import TEMPLATE_PATH
-from albums.local_stack.pulumi_program import ProgramRun
+from albums.local_stack.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
+from albums.local_stack.pulumi_program import PROJECT, ProgramRun, run_program, stack_file_config
 
 BEDROCK_SID = "InvokeVisionModel"
 
@@ -121,10 +122,22 @@ def test_state_machine_writes_the_table_with_exactly_the_templates_integrations(
     assert statement["Resource"] == [table]
 
 
-def test_bedrock_is_granted_only_when_the_stack_uses_it(dev_run: ProgramRun, assumed_role_run: ProgramRun) -> None:
-    assert not [name for name, s in _statements(dev_run) if s.get("Sid") == BEDROCK_SID]
-    holders = sorted(name for name, s in _statements(assumed_role_run) if s.get("Sid") == BEDROCK_SID)
-    assert holders == ["durable-policy", "step-functions-task-policy"]
+@pytest.mark.parametrize("run_name", ["dev_run", "assumed_role_run"])
+def test_bedrock_is_granted_on_the_configured_model_to_the_pipelines_only(
+    run_name: str, request: pytest.FixtureRequest
+) -> None:
+    run: ProgramRun = request.getfixturevalue(run_name)
+    granted = {name: s for name, s in _statements(run) if s.get("Sid") == BEDROCK_SID}
+    assert sorted(granted) == ["durable-policy", "step-functions-task-policy"]
+    model_id = stack_file_config(run.stack)[f"{PROJECT}:bedrockModelId"]
+    for statement in granted.values():
+        assert statement["Action"] == ["bedrock:InvokeModel"]
+        assert statement["Resource"] == bedrock_model_arns(model_id, run.region, run.account_id)
+
+
+def test_the_local_stack_reads_covers_offline_and_grants_no_bedrock() -> None:
+    local = run_program(LOCAL_STACK_NAME, dict(LOCAL_PROJECT_CONFIG))
+    assert not [name for name, s in _statements(local) if s.get("Sid") == BEDROCK_SID]
 
 
 def test_roles_trust_only_their_service(dev_run: ProgramRun) -> None:

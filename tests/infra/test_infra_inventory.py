@@ -9,6 +9,7 @@ import pytest
 from albums.local_stack.pulumi_program import ProgramRun
 
 COMPONENT_TYPES = {
+    "vinyl:index:LambdaCode": "lambda-code",
     "vinyl:index:SharedData": "shared-data",
     "vinyl:index:StepFunctionsPipeline": "step-functions",
     "vinyl:index:DurablePipeline": "durable",
@@ -18,6 +19,7 @@ COMPONENT_TYPES = {
 }
 
 EXPECTED_CHILDREN: dict[str, Counter[str]] = {
+    "vinyl:index:LambdaCode": Counter({"aws:lambda/layerVersion:LayerVersion": 2}),
     "vinyl:index:SharedData": Counter(
         {
             "aws:dynamodb/table:Table": 1,

@@ -121,7 +121,8 @@ def test_defaults_are_the_documented_ones() -> None:
     settings = StackSettings(stack="dev")
     assert settings.validation_timeout_seconds == constants.DEFAULT_VALIDATION_TIMEOUT_SECONDS
     assert settings.price_agent_concurrency == constants.DEFAULT_PRICE_AGENT_CONCURRENCY
-    assert settings.vision_provider == constants.DEFAULT_VISION_PROVIDER
+    assert settings.deploy_target == "aws"
+    assert settings.vision_provider == "bedrock"
     assert settings.durable_execution_timeout_seconds == 86400
     assert settings.durable_retention_days == 14
     assert settings.assume_roles == ()
@@ -135,3 +136,30 @@ def test_bedrock_arns_for_a_profile_and_for_a_plain_model() -> None:
     assert bedrock_model_arns("anthropic.claude-x-v1:0", "eu-west-1", "111122223333") == [
         "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-x-v1:0"
     ]
+
+
+@pytest.mark.parametrize("stack", ["dev", "bench"])
+def test_both_stacks_read_covers_with_the_bedrock_model_their_file_names(stack: str, request: pytest.FixtureRequest) -> None:
+    config = stack_file_config(stack)
+    assert config[f"{PROJECT}:visionProvider"] == "bedrock"
+    run: ProgramRun = request.getfixturevalue(f"{stack}_run")
+    for function in run.of_type("aws:lambda/function:Function"):
+        variables = function.inputs["environment"]["variables"]
+        assert variables[constants.VISION_PROVIDER_ENV] == "bedrock"
+        assert variables[constants.BEDROCK_MODEL_ID_ENV] == config[f"{PROJECT}:bedrockModelId"]
+
+
+def test_the_offline_reader_is_refused_for_an_aws_stack_and_says_why() -> None:
+    config = stack_file_config("dev")
+    config[f"{PROJECT}:visionProvider"] = "offline"
+    with pytest.raises(pydantic.ValidationError) as refused:
+        run_program("dev", config)
+    message = str(refused.value)
+    assert "250 MB" in message and "python3.13" in message and "bedrock" in message
+
+
+def test_the_offline_reader_is_the_local_stacks() -> None:
+    settings = StackSettings(stack="local", deploy_target="local", vision_provider="offline")
+    assert not settings.deploys_to_aws
+    with pytest.raises(pydantic.ValidationError, match="deployTarget must be one of"):
+        StackSettings(stack="local", deploy_target="laptop")
