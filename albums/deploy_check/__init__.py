@@ -7,6 +7,7 @@ same checks on the program as the user's stack configures it.
 
 from __future__ import annotations
 
+from albums.deploy_check.asl_check import STATE_MACHINE_SCHEMA_RULE, asl_findings
 from albums.deploy_check.findings import Finding
 from albums.deploy_check.iam_check import (
     PolicyDocument,
@@ -18,8 +19,10 @@ from albums.deploy_check.iam_check import (
 from albums.deploy_check.program_check import policy_documents, program_findings
 
 __all__ = [
+    "STATE_MACHINE_SCHEMA_RULE",
     "Finding",
     "PolicyDocument",
+    "asl_findings",
     "iam_findings",
     "non_arn_resources",
     "policy_documents",

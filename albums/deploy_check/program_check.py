@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
+from albums.deploy_check.asl_check import asl_findings
 from albums.deploy_check.findings import Finding
 from albums.deploy_check.iam_check import PolicyDocument, iam_findings
 from albums.local_stack.pulumi_program import ProgramRun
 
+STATE_MACHINE_TYPE = "aws:sfn/stateMachine:StateMachine"
+
 
 def program_findings(run: ProgramRun) -> list[Finding]:
-    """Every check on one program run: its policy documents."""
-    return iam_findings(policy_documents(run))
+    """Every check on one program run: its policy documents and each state machine's definition."""
+    findings = iam_findings(policy_documents(run))
+    for state_machine in run.of_type(STATE_MACHINE_TYPE):
+        place = f"{STATE_MACHINE_TYPE} {state_machine.name!r}"
+        findings += [
+            dataclasses.replace(finding, where=f"{place} {finding.where}")
+            for finding in asl_findings(state_machine.inputs["definition"])
+        ]
+    return findings
 
 
 def policy_documents(run: ProgramRun) -> list[PolicyDocument]:

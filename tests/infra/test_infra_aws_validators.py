@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from collections import Counter
 from typing import Any
 
@@ -17,12 +18,14 @@ import pytest
 from albums.deploy_check import (
     Finding,
     PolicyDocument,
+    asl_findings,
     non_arn_resources,
     policy_documents,
     program_findings,
     unknown_actions,
     wildcard_actions,
 )
+from albums.deploy_check.program_check import STATE_MACHINE_TYPE
 from albums.local_stack.pulumi_program import ProgramRun
 from components.iam_policies import LOG_DELIVERY_SID, XRAY_SID, allow
 
@@ -39,6 +42,10 @@ def _role_policy(*statements: dict[str, Any]) -> PolicyDocument:
 
 def _where(sid: str) -> str:
     return f"{ROLE_POLICY} 'bad-policy' policy statement {sid!r}"
+
+
+def _definition(run: ProgramRun) -> dict[str, Any]:
+    return json.loads(run.one(STATE_MACHINE_TYPE).inputs["definition"])
 
 
 # --- The program as shipped -------------------------------------------------
@@ -173,4 +180,70 @@ def test_a_trust_policy_with_a_resource_is_reported(dev_run: ProgramRun) -> None
     broken["Statement"][0]["Resource"] = "*"
     assert non_arn_resources([dataclasses.replace(document, document=broken)]) == [
         Finding("a trust policy takes no Resource", "aws:iam/role:Role 'durable-role' assumeRolePolicy statement #0")
+    ]
+
+
+# --- The state machine definition -------------------------------------------
+
+
+def test_a_task_without_resource_and_an_unknown_state_type_break_the_schema(dev_run: ProgramRun) -> None:
+    definition = _definition(dev_run)
+    del definition["States"]["ProcessImage"]["Resource"]
+    definition["States"]["UploadRejected"]["Type"] = "Explode"
+    findings = asl_findings(json.dumps(definition))
+    assert sorted(findings, key=lambda finding: finding.where) == [
+        Finding("'Resource' is a required property", "definition/States/ProcessImage"),
+        Finding(
+            "'Explode' is not one of ['Pass', 'Task', 'Wait', 'Choice', 'Succeed', 'Fail', 'Parallel', 'Map']",
+            "definition/States/UploadRejected/Type",
+        ),
+    ]
+
+
+def test_a_broken_state_inside_a_parallel_branchs_map_is_found(dev_run: ProgramRun) -> None:
+    definition = _definition(dev_run)
+    store_albums = definition["States"]["StoreInitialData"]["Branches"][0]["States"]["StoreAlbums"]
+    store_albums["ItemProcessor"]["States"]["PutAlbum"]["TimeoutSeconds"] = "soon"
+    (finding,) = asl_findings(json.dumps(definition))
+    assert finding.where == (
+        "definition/States/StoreInitialData/Branches/0/States/StoreAlbums/ItemProcessor/States/PutAlbum/TimeoutSeconds"
+    )
+    assert "'soon'" in finding.what
+
+
+def test_a_start_at_naming_no_state_breaks_the_schema(dev_run: ProgramRun) -> None:
+    definition = _definition(dev_run)
+    definition["StartAt"] = "Nowhere"
+    assert asl_findings(json.dumps(definition)) == [
+        Finding("Missing 'Next' target 'Nowhere' at /StartAt", "definition/StartAt")
+    ]
+
+
+def test_a_definition_that_is_not_json_is_reported() -> None:
+    (finding,) = asl_findings('{"StartAt": "A", ')
+    assert finding.where == "definition"
+    assert finding.what.startswith("is not JSON: ")
+
+
+# --- Both, on a program run -------------------------------------------------
+
+
+def test_program_findings_name_the_resource_that_holds_each_problem(dev_run: ProgramRun) -> None:
+    def broken(resource: Any) -> Any:
+        if resource.name == "trigger-events-policy":
+            document = json.loads(resource.inputs["policy"])
+            document["Statement"][0]["Action"] = ["states:*"]
+            return dataclasses.replace(resource, inputs={**resource.inputs, "policy": json.dumps(document)})
+        if resource.type == STATE_MACHINE_TYPE:
+            definition = json.loads(resource.inputs["definition"])
+            del definition["States"]["CompleteExecution"]["Resource"]
+            return dataclasses.replace(resource, inputs={**resource.inputs, "definition": json.dumps(definition)})
+        return resource
+
+    run = dataclasses.replace(dev_run, resources=[broken(resource) for resource in dev_run.resources])
+    assert [str(finding) for finding in program_findings(run)] == [
+        f"{ROLE_POLICY} 'trigger-events-policy' policy statement 'StartRegistration': "
+        "grants the wildcard action 'states:*': name each action",
+        f"{STATE_MACHINE_TYPE} 'step-functions-state-machine' definition/States/CompleteExecution: "
+        "'Resource' is a required property",
     ]
