@@ -25,6 +25,11 @@ LOG_DELIVERY_SID = "VendedLogDelivery"
 UNSCOPED_STATEMENT_SIDS = frozenset({XRAY_SID, LOG_DELIVERY_SID})
 
 # Item-level access to the registry table and its index; no Scan, no table admin.
+# There is no transaction action to grant: IAM has no ``dynamodb:TransactWriteItems``
+# or ``dynamodb:TransactGetItems``. DynamoDB authorizes each item of a transaction
+# by its own action (PutItem, UpdateItem, DeleteItem, GetItem, and ConditionCheckItem
+# for a ConditionCheck), so the repository's ``transact_write_items`` of Puts needs
+# only ``dynamodb:PutItem``.
 TABLE_READ_WRITE_ACTIONS = (
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
@@ -34,8 +39,6 @@ TABLE_READ_WRITE_ACTIONS = (
     "dynamodb:DeleteItem",
     "dynamodb:BatchWriteItem",
     "dynamodb:ConditionCheckItem",
-    "dynamodb:TransactWriteItems",
-    "dynamodb:TransactGetItems",
 )
 UPLOAD_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 # Converse needs bedrock:InvokeModel; the reader never streams.
