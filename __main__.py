@@ -11,6 +11,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components import (
+    DurableExamples,
+    DurableExamplesArgs,
     DurablePipeline,
     DurablePipelineArgs,
     LambdaCode,
@@ -27,7 +29,7 @@ from components import (
     ValidationApiArgs,
     load_settings,
 )
-from components.lambda_package import REGISTRY_BUNDLE
+from components.lambda_package import DURABLE_EXAMPLES_BUNDLE, REGISTRY_BUNDLE
 from components.settings import PROJECT_NAME
 
 settings = load_settings()
@@ -102,6 +104,11 @@ trigger = Trigger(
     ),
     on_stack_account,
 )
+examples = DurableExamples(
+    "durable-examples",
+    DurableExamplesArgs(settings=settings, code=lambda_code.bundle(DURABLE_EXAMPLES_BUNDLE.name)),
+    on_stack_account,
+)
 observability = Observability(
     "observability",
     ObservabilityArgs(
@@ -122,3 +129,5 @@ pulumi.export("durableFunctionName", durable.function_name)
 pulumi.export("durableFunctionAliasArn", durable.alias_arn)
 pulumi.export("validationApiUrl", validation_api.url)
 pulumi.export("dashboardUrl", observability.dashboard_url)
+pulumi.export("durableExampleMinimalAliasArn", examples.alias_arns["minimal"])
+pulumi.export("durableExampleShowcaseAliasArn", examples.alias_arns["showcase"])

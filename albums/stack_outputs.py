@@ -9,7 +9,8 @@ Two sources, same model:
 
 Keys (camelCase, as the Pulumi program exports them): ``stack``, ``region``,
 ``bucketName``, ``tableName``, ``stateMachineArn``, ``durableFunctionName``,
-``durableFunctionAliasArn``, ``validationApiUrl``, ``dashboardUrl``.
+``durableFunctionAliasArn``, ``validationApiUrl``, ``dashboardUrl``,
+``durableExampleMinimalAliasArn``, ``durableExampleShowcaseAliasArn``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class StackOutputs(BaseModel):
     durable_function_alias_arn: str
     validation_api_url: str
     dashboard_url: str
+    durable_example_minimal_alias_arn: str
+    durable_example_showcase_alias_arn: str
 
 
 REQUIRED_KEYS = tuple(field.alias or name for name, field in StackOutputs.model_fields.items())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.durable_examples import DurableExamples, DurableExamplesArgs
 from components.durable_pipeline import DurablePipeline, DurablePipelineArgs
 from components.lambda_code import FunctionCode, LambdaCode, LambdaCodeArgs
 from components.observability import Observability, ObservabilityArgs
@@ -12,6 +13,8 @@ from components.trigger import Trigger, TriggerArgs, upload_event_pattern
 from components.validation_api import ValidationApi, ValidationApiArgs
 
 __all__ = [
+    "DurableExamples",
+    "DurableExamplesArgs",
     "DurablePipeline",
     "DurablePipelineArgs",
     "FunctionCode",

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import pulumi
-import pulumi_aws as aws
 from album_registry.constants import METRICS_NAMESPACES
 from album_registry.domain.models import WorkflowType
 
-from components import iam_policies
-from components.python_function import function_log_group, python_function
+from components.durable_function import DurableFunctionSpec, durable_function
 from components.pipeline_args import PipelineArgs
-from components.settings import (
-    lambda_environment,
-)
+from components.settings import lambda_environment
 
 DURABLE_HANDLER = "album_registry.handlers.durable_pipeline.handler"
-# EventBridge and callers invoke this alias: a durable function must be invoked
-# through a version or alias, never $LATEST.
-LIVE_ALIAS = "live"
 
 
 class DurablePipelineArgs(PipelineArgs):
@@ -34,67 +27,33 @@ class DurablePipeline(pulumi.ComponentResource):
     ) -> None:
         super().__init__("vinyl:index:DurablePipeline", name, {}, opts)
         settings = args.settings
-        child = pulumi.ResourceOptions(parent=self)
-        function_name = settings.name("durable-pipeline")
-
-        self.log_group = function_log_group(
-            f"{name}-logs", function_name=function_name, settings=settings, parent=self
-        )
-        self.role = aws.iam.Role(
-            f"{name}-role",
-            name=settings.name("durable-role"),
-            assume_role_policy=iam_policies.service_trust_policy("lambda.amazonaws.com"),
-            opts=child,
-        )
-        self.function = python_function(
-            f"{name}-function",
-            function_name=function_name,
-            handler=DURABLE_HANDLER,
-            description="Durable registration pipeline",
-            code=args.code,
-            role_arn=self.role.arn,
-            log_group=self.log_group,
-            environment=lambda_environment(
-                settings,
-                service="durable-pipeline",
-                metrics_namespace=METRICS_NAMESPACES[WorkflowType.DURABLE_FUNCTIONS],
-                workflow=WorkflowType.DURABLE_FUNCTIONS,
-                table_name=args.table_name,
-                bucket_name=args.bucket_name,
+        resources = durable_function(
+            name,
+            DurableFunctionSpec(
+                suffix="durable-pipeline",
+                handler=DURABLE_HANDLER,
+                description="Durable registration pipeline",
+                execution_timeout_seconds=settings.durable_execution_timeout_seconds,
+                retention_days=settings.durable_retention_days,
+                environment=lambda_environment(
+                    settings,
+                    service="durable-pipeline",
+                    metrics_namespace=METRICS_NAMESPACES[WorkflowType.DURABLE_FUNCTIONS],
+                    workflow=WorkflowType.DURABLE_FUNCTIONS,
+                    table_name=args.table_name,
+                    bucket_name=args.bucket_name,
+                ),
+                statements=lambda log_group_arn: args.registration_statements([log_group_arn]),
             ),
+            code=args.code,
             settings=settings,
             parent=self,
-            durable_config=aws.lambda_.FunctionDurableConfigArgs(
-                execution_timeout=settings.durable_execution_timeout_seconds,
-                retention_period=settings.durable_retention_days,
-            ),
-            publish=True,
         )
-
-        statements = [
-            iam_policies.allow(
-                "DurableExecution",
-                iam_policies.DURABLE_EXECUTION_ACTIONS,
-                [iam_policies.qualified_arns(self.function.arn)],
-            ),
-            *args.registration_statements([self.log_group.arn]),
-        ]
-        self.policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            name=settings.name("durable-policy"),
-            role=self.role.id,
-            policy=iam_policies.policy_document(statements),
-            opts=child,
-        )
-        # Nothing can invoke the function before the alias exists, and the alias
-        # waits for the policy, so no execution starts without its permissions.
-        self.alias = aws.lambda_.Alias(
-            f"{name}-alias",
-            name=LIVE_ALIAS,
-            function_name=self.function.name,
-            function_version=self.function.version,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.policy]),
-        )
+        self.log_group = resources.log_group
+        self.role = resources.role
+        self.function = resources.function
+        self.policy = resources.policy
+        self.alias = resources.alias
 
         self.function_name: pulumi.Output[str] = self.function.name
         self.function_arn: pulumi.Output[str] = self.function.arn

@@ -63,7 +63,7 @@ def python_function(
         role=role_arn,
         memory_size=settings.lambda_memory_mb,
         timeout=settings.lambda_timeout_seconds,
-        environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(environment)),
+        environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(environment)) if environment else None,
         tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),
         logging_config=aws.lambda_.FunctionLoggingConfigArgs(
             log_format="JSON",

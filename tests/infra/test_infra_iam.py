@@ -143,6 +143,8 @@ def test_roles_trust_only_their_service(dev_run: ProgramRun) -> None:
         "step-functions-state-machine-role": "states.amazonaws.com",
         "durable-role": "lambda.amazonaws.com",
         "validation-api-role": "lambda.amazonaws.com",
+        "durable-examples-minimal-role": "lambda.amazonaws.com",
+        "durable-examples-showcase-role": "lambda.amazonaws.com",
         "trigger-events-role": "events.amazonaws.com",
     }
     roles = {r.name: json.loads(r.inputs["assumeRolePolicy"]) for r in dev_run.of_type("aws:iam/role:Role")}

@@ -10,6 +10,7 @@ from albums.local_stack.pulumi_program import ProgramRun
 
 COMPONENT_TYPES = {
     "vinyl:index:LambdaCode": "lambda-code",
+    "vinyl:index:DurableExamples": "durable-examples",
     "vinyl:index:SharedData": "shared-data",
     "vinyl:index:StepFunctionsPipeline": "step-functions",
     "vinyl:index:DurablePipeline": "durable",
@@ -20,6 +21,15 @@ COMPONENT_TYPES = {
 
 EXPECTED_CHILDREN: dict[str, Counter[str]] = {
     "vinyl:index:LambdaCode": Counter({"aws:lambda/layerVersion:LayerVersion": 2}),
+    "vinyl:index:DurableExamples": Counter(
+        {
+            "aws:cloudwatch/logGroup:LogGroup": 2,
+            "aws:lambda/function:Function": 2,
+            "aws:lambda/alias:Alias": 2,
+            "aws:iam/role:Role": 2,
+            "aws:iam/rolePolicy:RolePolicy": 2,
+        }
+    ),
     "vinyl:index:SharedData": Counter(
         {
             "aws:dynamodb/table:Table": 1,

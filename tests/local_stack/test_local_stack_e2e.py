@@ -208,3 +208,40 @@ def test_the_cli_lists_and_validates_tasks_on_the_running_stack(running_stack):
     wait_for_status(running_stack, execution_ids, {"completed"})
     for workflow, execution_id in execution_ids.items():
         assert running_stack.repository().get_albums(workflow, execution_id)[3].year == 1968
+
+
+SEED_EXAMPLE_EVENTS = {
+    "durableExampleMinimalAliasArn": {"message": "  the seed's   minimal example  "},
+    "durableExampleShowcaseAliasArn": {
+        "workflowId": "seed-showcase",
+        "inputData": {"items": ["a", "bb", "ccc"]},
+        "approvalTimeoutSeconds": 1,
+    },
+}
+
+
+@pytest.mark.parametrize("output", sorted(SEED_EXAMPLE_EVENTS))
+def test_each_seed_example_runs_once_per_execution_name_through_its_alias(running_stack, output):
+    """The seed's examples are deployed: invoked by alias twice with one
+    DurableExecutionName, the second call returns the first execution, which completes."""
+    client = running_stack.client("lambda")
+    alias = running_stack.outputs[output]
+    assert alias.endswith(":live")
+    event = json.dumps(SEED_EXAMPLE_EVENTS[output]).encode()
+    first = client.invoke(FunctionName=alias, InvocationType="Event", DurableExecutionName="seed-run-1", Payload=event)
+    second = client.invoke(FunctionName=alias, InvocationType="Event", DurableExecutionName="seed-run-1", Payload=event)
+    assert first["DurableExecutionArn"] == second["DurableExecutionArn"]
+
+    def finished():
+        execution = client.get_durable_execution(DurableExecutionArn=first["DurableExecutionArn"])
+        return execution if execution["Status"] != "RUNNING" else None
+
+    execution = wait_until(finished, timeout=60, what=f"{output} execution to finish")
+    assert execution["Status"] == "SUCCEEDED", execution
+    result = json.loads(execution["Result"])
+    if output == "durableExampleMinimalAliasArn":
+        assert result["execution_id"] == first["DurableExecutionArn"]
+        assert result["final_result"]["summary"] == "THE SEED'S MINIMAL EXAMPLE (4 words)"
+    else:
+        assert result["workflowId"] == "seed-showcase"
+        assert len(result["processedItems"]) == 3
