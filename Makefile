@@ -13,16 +13,26 @@ $(INSTALLED): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(INSTALLED)
 
+# The Lambda bundles (code archives and pinned layers, for AWS and for this
+# machine), built once after the venv and whenever a layer's pins change, so
+# the demo and the tests need no package registry; builds are cached by input.
+LAMBDA_BUILT := build/lambda/.built
+LAYER_REQUIREMENTS := $(wildcard functions/*/requirements.txt)
+
+$(LAMBDA_BUILT): $(INSTALLED) $(LAYER_REQUIREMENTS) components/lambda_package.py
+	$(BIN)/python -m components
+	touch $@
+
 # The browser tests drive Debian's chromium (Playwright must not download one).
 CHROMIUM := /usr/bin/chromium
 
 $(CHROMIUM):
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium
 
-test: $(INSTALLED) $(CHROMIUM)
+test: $(INSTALLED) $(LAMBDA_BUILT) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
-demo: $(INSTALLED)
+demo: $(INSTALLED) $(LAMBDA_BUILT)
 	$(BIN)/albums demo
 
 clean:

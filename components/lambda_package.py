@@ -23,17 +23,15 @@ requirements file) and cached under ``build/lambda`` by the hash of their
 inputs, so an unchanged tree gives the same bytes, the same code hash and no
 update, and a second build is a file lookup.
 
-``python -m components.lambda_package`` builds every bundle for both platforms
-and prints each artifact's sizes.
+``python -m components`` builds every bundle for both platforms and prints
+each artifact's sizes.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import glob
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -437,20 +435,3 @@ def artifact_figures(bundle: BundleSpec, platform: LambdaPlatform) -> dict[str, 
         "layer_unzipped": layer.unzipped_bytes,
         "function_unzipped": code.unzipped_bytes + layer.unzipped_bytes,
     }
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Build every Lambda bundle (code archive and layer) for AWS and for this machine."
-    )
-    parser.add_argument("--platform", choices=("aws", "host", "all"), default="all")
-    args = parser.parse_args(argv)
-    platforms = {"aws": [AWS_PLATFORM], "host": [host_platform()], "all": [AWS_PLATFORM, host_platform()]}
-    for platform in platforms[args.platform]:
-        for bundle in BUNDLES:
-            print(json.dumps(artifact_figures(bundle, platform)))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from albums.deploy_check.findings import Finding
 from albums.deploy_check.import_closure import ImportResult, import_handler
 from albums.local_stack.pulumi_program import ProgramRun, RecordedResource
 from components.lambda_package import (
@@ -43,12 +44,6 @@ class DeclaredFunction:
         return self.code.unzipped_bytes + sum(layer.unzipped_bytes for layer in self.layers)
 
 
-@dataclass(frozen=True)
-class SizeFinding:
-    function: str
-    problem: str
-
-
 def declared_functions(run: ProgramRun) -> list[DeclaredFunction]:
     layers_by_name = {str(layer.inputs["layerName"]): layer for layer in run.of_type(LAYER_TYPE)}
     functions = []
@@ -69,16 +64,16 @@ def declared_functions(run: ProgramRun) -> list[DeclaredFunction]:
     return functions
 
 
-def size_findings(functions: list[DeclaredFunction]) -> list[SizeFinding]:
+def size_findings(functions: list[DeclaredFunction]) -> list[Finding]:
     """Lambda's limits: 250 MB unzipped for a function and its layers, 50 MB
     zipped for each archive uploaded directly (none goes through S3 here)."""
     findings = []
     for function in functions:
         if function.unzipped_bytes > UNZIPPED_LIMIT_BYTES:
-            findings.append(SizeFinding(function.name, f"{function.unzipped_bytes:,} bytes unzipped with its layers, over 250 MB"))
+            findings.append(Finding(f"{function.unzipped_bytes:,} bytes unzipped with its layers, over 250 MB", function.name))
         for artifact in (function.code, *function.layers):
             if artifact.zipped_bytes > ZIPPED_UPLOAD_LIMIT_BYTES:
-                findings.append(SizeFinding(function.name, f"{artifact.zip_path.name} is {artifact.zipped_bytes:,} bytes zipped, over 50 MB"))
+                findings.append(Finding(f"{artifact.zip_path.name} is {artifact.zipped_bytes:,} bytes zipped, over 50 MB", function.name))
     return findings
 
 
