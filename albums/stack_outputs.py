@@ -9,7 +9,8 @@ Two sources, same model:
 
 Keys (camelCase, as the Pulumi program exports them): ``stack``, ``region``,
 ``bucketName``, ``tableName``, ``stateMachineArn``, ``durableFunctionName``,
-``durableFunctionAliasArn``, ``validationApiUrl``, ``dashboardUrl``.
+``durableFunctionAliasArn``, ``validationApiUrl``, ``dashboardUrl``,
+``discogsTokenSecretName``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class StackOutputs(BaseModel):
     durable_function_alias_arn: str
     validation_api_url: str
     dashboard_url: str
+    discogs_token_secret_name: str
 
 
 REQUIRED_KEYS = tuple(field.alias or name for name, field in StackOutputs.model_fields.items())

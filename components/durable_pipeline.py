@@ -27,7 +27,8 @@ class DurablePipelineArgs(PipelineArgs):
 class DurablePipeline(pulumi.ComponentResource):
     """The durable Lambda (``durable_config`` from the stack settings, published
     on every change), its ``live`` alias, and its role: checkpoints and state on
-    its own qualified ARNs, the table, the uploads, and Bedrock when used."""
+    its own qualified ARNs, the table, the uploads, the Discogs token's secret
+    (it prices albums), and Bedrock when used."""
 
     def __init__(
         self, name: str, args: DurablePipelineArgs, opts: pulumi.ResourceOptions | None = None
@@ -61,6 +62,7 @@ class DurablePipeline(pulumi.ComponentResource):
                 workflow=WorkflowType.DURABLE_FUNCTIONS,
                 table_name=args.table_name,
                 bucket_name=args.bucket_name,
+                discogs_token_secret_name=args.discogs_token_secret.name,
             ),
             settings=settings,
             parent=self,
@@ -78,6 +80,7 @@ class DurablePipeline(pulumi.ComponentResource):
                 [iam_policies.qualified_arns(self.function.arn)],
             ),
             *args.registration_statements([self.log_group.arn]),
+            iam_policies.discogs_token_statement(args.discogs_token_secret.arn),
         ]
         self.policy = aws.iam.RolePolicy(
             f"{name}-policy",

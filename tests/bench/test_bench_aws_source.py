@@ -38,6 +38,7 @@ OUTPUTS = StackOutputs(
     durable_function_alias_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:vinyl-bench-durable-pipeline:live",
     validation_api_url="https://example.invalid/",
     dashboard_url="https://example.invalid/dashboard",
+    discogs_token_secret_name="vinyl-bench-discogs-token",
 )
 TASK_FUNCTIONS = ["vinyl-bench-process-image", "vinyl-bench-store-albums"]
 MODEL = "eu.example.model-v1:0"

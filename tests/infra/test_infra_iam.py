@@ -130,6 +130,7 @@ def test_bedrock_is_granted_only_when_the_stack_uses_it(dev_run: ProgramRun, ass
 def test_roles_trust_only_their_service(dev_run: ProgramRun) -> None:
     expected = {
         "step-functions-task-role": "lambda.amazonaws.com",
+        "step-functions-price-role": "lambda.amazonaws.com",
         "step-functions-state-machine-role": "states.amazonaws.com",
         "durable-role": "lambda.amazonaws.com",
         "validation-api-role": "lambda.amazonaws.com",

@@ -28,6 +28,7 @@ OUTPUTS = {
     "durableFunctionAliasArn": "arn:aws:lambda:us-east-2:111122223333:function:vinyl-bench-durable-pipeline:live",
     "validationApiUrl": "https://abc.lambda-url.us-east-2.on.aws/",
     "dashboardUrl": "https://us-east-2.console.aws.amazon.com/cloudwatch/home#dashboards:name=vinyl-bench-comparison",
+    "discogsTokenSecretName": "vinyl-bench-discogs-token",
 }
 
 

@@ -156,6 +156,7 @@ def test_a_deployed_stack_is_called_with_sigv4_signed_requests(
         "durableFunctionAliasArn": "arn:aws:lambda:eu-west-1:1:function:f:live",
         "validationApiUrl": f"http://127.0.0.1:{server.server_address[1]}/",
         "dashboardUrl": "https://example.invalid/",
+        "discogsTokenSecretName": "vinyl-dev-discogs-token",
     }
     (tmp_path / "outputs.json").write_text(json.dumps(outputs))
     try:
