@@ -4,8 +4,24 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from albums.commands import bench_commands, demo_commands, load_commands, local_commands, validation_commands, vision_commands
+from albums.commands import (
+    bench_commands,
+    demo_commands,
+    load_commands,
+    local_commands,
+    secret_commands,
+    validation_commands,
+    vision_commands,
+)
 
-MODULES: list[ModuleType] = [demo_commands, local_commands, vision_commands, validation_commands, bench_commands, load_commands]
+MODULES: list[ModuleType] = [
+    demo_commands,
+    local_commands,
+    vision_commands,
+    validation_commands,
+    secret_commands,
+    bench_commands,
+    load_commands,
+]
 
 __all__ = ["MODULES"]

@@ -25,6 +25,8 @@ POWERTOOLS_METRICS_NAMESPACE_ENV = "POWERTOOLS_METRICS_NAMESPACE"
 DEFAULT_VALIDATION_TIMEOUT_SECONDS = 3600
 DEFAULT_PRICE_AGENT_CONCURRENCY = 6
 DEFAULT_VISION_PROVIDER = "offline"
+# How long a warm function keeps what it read from the Discogs token's secret.
+DISCOGS_TOKEN_MAX_AGE_SECONDS = 300
 # Claude Sonnet 4.5 through the US cross-region inference profile: a current
 # vision model that follows a tool schema reliably and is served on demand.
 DEFAULT_BEDROCK_MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"

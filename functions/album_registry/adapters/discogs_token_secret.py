@@ -20,7 +20,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-DEFAULT_TOKEN_MAX_AGE_SECONDS = 300
+from album_registry.constants import DISCOGS_TOKEN_MAX_AGE_SECONDS
+
 _NO_VALUE = ""
 
 
@@ -46,7 +47,7 @@ class _UnsetReadsAsBlank(SecretsProvider):
 
 class SecretsManagerDiscogsToken:
     def __init__(
-        self, *, secret_name: str, client: Any, max_age_seconds: int = DEFAULT_TOKEN_MAX_AGE_SECONDS
+        self, *, secret_name: str, client: Any, max_age_seconds: int = DISCOGS_TOKEN_MAX_AGE_SECONDS
     ) -> None:
         self._secret_name = secret_name
         self._provider = _UnsetReadsAsBlank(boto3_client=client)
