@@ -61,6 +61,7 @@ step_functions = StepFunctionsPipeline(
         table_arn=data.table_arn,
         bucket_name=data.bucket_name,
         bucket_arn=data.bucket_arn,
+        discogs_token_secret=data.discogs_token,
     ),
     on_stack_account,
 )
@@ -74,6 +75,7 @@ durable = DurablePipeline(
         table_arn=data.table_arn,
         bucket_name=data.bucket_name,
         bucket_arn=data.bucket_arn,
+        discogs_token_secret=data.discogs_token,
     ),
     on_stack_account,
 )
@@ -124,6 +126,7 @@ pulumi.export("stack", settings.stack)
 pulumi.export("region", settings.region)
 pulumi.export("bucketName", data.bucket_name)
 pulumi.export("tableName", data.table_name)
+pulumi.export("discogsTokenSecretName", data.discogs_token.name)
 pulumi.export("stateMachineArn", step_functions.state_machine_arn)
 pulumi.export("durableFunctionName", durable.function_name)
 pulumi.export("durableFunctionAliasArn", durable.alias_arn)

@@ -10,7 +10,8 @@ Two sources, same model:
 Keys (camelCase, as the Pulumi program exports them): ``stack``, ``region``,
 ``bucketName``, ``tableName``, ``stateMachineArn``, ``durableFunctionName``,
 ``durableFunctionAliasArn``, ``validationApiUrl``, ``dashboardUrl``,
-``durableExampleMinimalAliasArn``, ``durableExampleShowcaseAliasArn``.
+``durableExampleMinimalAliasArn``, ``durableExampleShowcaseAliasArn``,
+``discogsTokenSecretName``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class StackOutputs(BaseModel):
     dashboard_url: str
     durable_example_minimal_alias_arn: str
     durable_example_showcase_alias_arn: str
+    discogs_token_secret_name: str
 
 
 REQUIRED_KEYS = tuple(field.alias or name for name, field in StackOutputs.model_fields.items())

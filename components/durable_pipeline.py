@@ -6,6 +6,7 @@ import pulumi
 from album_registry.constants import METRICS_NAMESPACES
 from album_registry.domain.models import WorkflowType
 
+from components import iam_policies
 from components.durable_function import DurableFunctionSpec, durable_function
 from components.pipeline_args import PipelineArgs
 from components.settings import lambda_environment
@@ -20,7 +21,8 @@ class DurablePipelineArgs(PipelineArgs):
 class DurablePipeline(pulumi.ComponentResource):
     """The durable Lambda (``durable_config`` from the stack settings, published
     on every change), its ``live`` alias, and its role: checkpoints and state on
-    its own qualified ARNs, the table, the uploads, and Bedrock when used."""
+    its own qualified ARNs, the table, the uploads, the Discogs token's secret
+    and Bedrock when used."""
 
     def __init__(
         self, name: str, args: DurablePipelineArgs, opts: pulumi.ResourceOptions | None = None
@@ -42,8 +44,12 @@ class DurablePipeline(pulumi.ComponentResource):
                     workflow=WorkflowType.DURABLE_FUNCTIONS,
                     table_name=args.table_name,
                     bucket_name=args.bucket_name,
+                    discogs_token_secret_name=args.discogs_token_secret.name,
                 ),
-                statements=lambda log_group_arn: args.registration_statements([log_group_arn]),
+                statements=lambda log_group_arn: [
+                    *args.registration_statements([log_group_arn]),
+                    iam_policies.discogs_token_statement(args.discogs_token_secret.arn),
+                ],
             ),
             code=args.code,
             settings=settings,

@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 
 XRAY_SID = "XRayWrite"
+DISCOGS_TOKEN_SID = "ReadDiscogsToken"
 LOG_DELIVERY_SID = "VendedLogDelivery"
 UNSCOPED_STATEMENT_SIDS = frozenset({XRAY_SID, LOG_DELIVERY_SID})
 
@@ -41,6 +42,7 @@ TABLE_READ_WRITE_ACTIONS = (
     "dynamodb:ConditionCheckItem",
 )
 UPLOAD_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
+SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue",)
 # Converse needs bedrock:InvokeModel; the reader never streams.
 BEDROCK_INVOKE_ACTIONS = ("bedrock:InvokeModel",)
 DURABLE_EXECUTION_ACTIONS = (
@@ -129,6 +131,11 @@ def upload_read_statement(bucket_arn: pulumi.Input[str], upload_prefix: str) -> 
     return allow(
         "ReadUploads", UPLOAD_READ_ACTIONS, [pulumi.Output.concat(bucket_arn, "/", upload_prefix, "*")]
     )
+
+
+def discogs_token_statement(secret_arn: pulumi.Input[str]) -> Statement:
+    """Read the Discogs token's secret, and no other: for the functions that price albums."""
+    return allow(DISCOGS_TOKEN_SID, SECRET_READ_ACTIONS, [secret_arn])
 
 
 def bedrock_statement(model_arns: pulumi.Input[list[str]]) -> Statement:

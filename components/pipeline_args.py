@@ -10,6 +10,7 @@ from album_registry.domain.s3_keys import UPLOAD_PREFIX
 from components import iam_policies
 from components.lambda_code import FunctionCode
 from components.settings import StackSettings, bedrock_model_arns
+from components.shared_data import SecretReference
 
 
 class PipelineArgs:
@@ -23,6 +24,7 @@ class PipelineArgs:
         table_arn: pulumi.Input[str],
         bucket_name: pulumi.Input[str],
         bucket_arn: pulumi.Input[str],
+        discogs_token_secret: SecretReference,
     ) -> None:
         self.settings = settings
         self.code = code
@@ -31,6 +33,8 @@ class PipelineArgs:
         self.table_arn = table_arn
         self.bucket_name = bucket_name
         self.bucket_arn = bucket_arn
+        # Given to the functions that price albums, and to no other.
+        self.discogs_token_secret = discogs_token_secret
 
     def registration_statements(
         self, log_group_arns: Sequence[pulumi.Input[str]]

@@ -232,10 +232,13 @@ def lambda_environment(
     workflow: WorkflowType | None = None,
     state_machine_arn: pulumi.Input[str] | None = None,
     durable_function_arn: pulumi.Input[str] | None = None,
+    discogs_token_secret_name: pulumi.Input[str] | None = None,
 ) -> dict[str, pulumi.Input[str]]:
     """Environment variables of one Lambda: the only place their names are used.
 
     ``workflow`` is unset for the validation API, which serves both patterns.
+    ``discogs_token_secret_name`` is set for the functions that price albums
+    only: the secret's name, never the token.
     """
     environment: dict[str, pulumi.Input[str]] = {
         constants.TABLE_NAME_ENV: table_name,
@@ -253,4 +256,6 @@ def lambda_environment(
         environment[constants.STATE_MACHINE_ARN_ENV] = state_machine_arn
     if durable_function_arn is not None:
         environment[constants.DURABLE_FUNCTION_ARN_ENV] = durable_function_arn
+    if discogs_token_secret_name is not None:
+        environment[constants.DISCOGS_TOKEN_SECRET_NAME_ENV] = discogs_token_secret_name
     return environment

@@ -1,6 +1,8 @@
-"""The data both patterns share: one DynamoDB table and one upload bucket."""
+"""The data both patterns share: one DynamoDB table, one upload bucket, and the Discogs token's secret."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -9,18 +11,29 @@ from album_registry.domain import keys
 from components.settings import StackSettings
 
 
+@dataclass(frozen=True)
+class SecretReference:
+    """What a function needs to read a secret: its name (for the SDK) and ARN (for IAM)."""
+
+    name: pulumi.Output[str]
+    arn: pulumi.Output[str]
+
+
 class SharedDataArgs:
     def __init__(self, *, settings: StackSettings) -> None:
         self.settings = settings
 
 
 class SharedData(pulumi.ComponentResource):
-    """The registry table (keys and GSI1 from the core) and the upload bucket.
+    """The registry table (keys and GSI1 from the core), the upload bucket, and
+    the secret that holds the Discogs token of the price agents.
 
     The table is on demand with point-in-time recovery and server-side
     encryption. The bucket is versioned, encrypted, closed to the public, sends
     its events to EventBridge, and expires overwritten versions after
-    ``noncurrentVersionDays``.
+    ``noncurrentVersionDays``. The secret is declared without a value: its owner
+    sets the token after deployment (``albums secret set-discogs-token``), and
+    until then the functions price with the offline model.
     """
 
     def __init__(self, name: str, args: SharedDataArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -135,15 +148,28 @@ class SharedData(pulumi.ComponentResource):
             opts=bucket_opts,
         )
 
+        self.discogs_token_secret = aws.secretsmanager.Secret(
+            f"{name}-discogs-token",
+            name=settings.name("discogs-token"),
+            description="Discogs personal access token of the price agents; unset or blank: offline prices",
+            # Deleted at once on destroy: the token is its owner's and can be set
+            # again, while a recovery window would keep the name taken from a new stack.
+            recovery_window_in_days=0,
+            opts=child,
+        )
+
         self.table_name: pulumi.Output[str] = self.table.name
         self.table_arn: pulumi.Output[str] = self.table.arn
         self.bucket_name: pulumi.Output[str] = self.bucket.bucket
         self.bucket_arn: pulumi.Output[str] = self.bucket.arn
+        self.discogs_token = SecretReference(name=self.discogs_token_secret.name, arn=self.discogs_token_secret.arn)
         self.register_outputs(
             {
                 "tableName": self.table_name,
                 "tableArn": self.table_arn,
                 "bucketName": self.bucket_name,
                 "bucketArn": self.bucket_arn,
+                "discogsTokenSecretName": self.discogs_token.name,
+                "discogsTokenSecretArn": self.discogs_token.arn,
             }
         )

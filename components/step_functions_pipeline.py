@@ -30,6 +30,8 @@ class TaskFunction:
     suffix: str
     handler_name: str
     placeholder: str
+    # Prices albums, so reads the Discogs token: a role and an environment of its own.
+    prices: bool = False
 
     @property
     def handler(self) -> str:
@@ -41,7 +43,7 @@ TASK_FUNCTIONS = (
     TaskFunction("process-image", "process_image_handler", "ProcessImageFunctionArn"),
     TaskFunction("open-validation", "open_validation_handler", "OpenValidationFunctionArn"),
     TaskFunction("apply-validation", "apply_validation_handler", "ApplyValidationFunctionArn"),
-    TaskFunction("estimate-price", "estimate_price_handler", "EstimatePriceFunctionArn"),
+    TaskFunction("estimate-price", "estimate_price_handler", "EstimatePriceFunctionArn", prices=True),
     TaskFunction("complete-execution", "complete_execution_handler", "CompleteExecutionFunctionArn"),
 )
 
@@ -51,7 +53,8 @@ class StepFunctionsPipelineArgs(PipelineArgs):
 
 
 class StepFunctionsPipeline(pulumi.ComponentResource):
-    """The task Lambdas (one role), and the state machine built from the ASL
+    """The task Lambdas (one role, and one for the price agent, which alone
+    reads the Discogs token's secret), and the state machine built from the ASL
     template with their ARNs, with execution logging and X-Ray tracing. Its role
     invokes exactly those Lambdas and writes exactly the registry table."""
 
@@ -79,7 +82,9 @@ class StepFunctionsPipeline(pulumi.ComponentResource):
             assume_role_policy=iam_policies.service_trust_policy("lambda.amazonaws.com"),
             opts=child,
         )
-        task_statements = args.registration_statements([group.arn for group in self.log_groups.values()])
+        task_statements = args.registration_statements(
+            [self.log_groups[task.suffix].arn for task in TASK_FUNCTIONS if not task.prices]
+        )
         self.task_policy = aws.iam.RolePolicy(
             f"{name}-task-policy",
             name=settings.name("sf-task-policy"),
@@ -88,14 +93,41 @@ class StepFunctionsPipeline(pulumi.ComponentResource):
             opts=child,
         )
 
-        environment = lambda_environment(
-            settings,
-            service="step-functions-pipeline",
-            metrics_namespace=METRICS_NAMESPACES[WorkflowType.STEP_FUNCTIONS],
-            workflow=WorkflowType.STEP_FUNCTIONS,
-            table_name=args.table_name,
-            bucket_name=args.bucket_name,
+        # The price agent writes nothing and reads no upload: its logs, its
+        # traces and the Discogs token are all it may touch.
+        price_tasks = [task for task in TASK_FUNCTIONS if task.prices]
+        self.price_role = aws.iam.Role(
+            f"{name}-price-role",
+            name=settings.name("sf-price-role"),
+            assume_role_policy=iam_policies.service_trust_policy("lambda.amazonaws.com"),
+            opts=child,
         )
+        self.price_policy = aws.iam.RolePolicy(
+            f"{name}-price-policy",
+            name=settings.name("sf-price-policy"),
+            role=self.price_role.id,
+            policy=iam_policies.policy_document(
+                [
+                    iam_policies.log_write_statement([self.log_groups[task.suffix].arn for task in price_tasks]),
+                    iam_policies.xray_statement(),
+                    iam_policies.discogs_token_statement(args.discogs_token_secret.arn),
+                ]
+            ),
+            opts=child,
+        )
+
+        environments = {
+            task.suffix: lambda_environment(
+                settings,
+                service="step-functions-pipeline",
+                metrics_namespace=METRICS_NAMESPACES[WorkflowType.STEP_FUNCTIONS],
+                workflow=WorkflowType.STEP_FUNCTIONS,
+                table_name=args.table_name,
+                bucket_name=args.bucket_name,
+                discogs_token_secret_name=args.discogs_token_secret.name if task.prices else None,
+            )
+            for task in TASK_FUNCTIONS
+        }
         self.functions = {
             task.suffix: python_function(
                 f"{name}-{task.suffix}",
@@ -103,12 +135,12 @@ class StepFunctionsPipeline(pulumi.ComponentResource):
                 handler=task.handler,
                 description=f"Step Functions task: {task.suffix}",
                 code=args.code,
-                role_arn=self.task_role.arn,
+                role_arn=(self.price_role if task.prices else self.task_role).arn,
                 log_group=self.log_groups[task.suffix],
-                environment=environment,
+                environment=environments[task.suffix],
                 settings=settings,
                 parent=self,
-                depends_on=[self.task_policy],
+                depends_on=[self.price_policy if task.prices else self.task_policy],
             )
             for task in TASK_FUNCTIONS
         }

@@ -10,6 +10,7 @@ from albums.commands import (
     deploy_commands,
     load_commands,
     local_commands,
+    secret_commands,
     validation_commands,
     vision_commands,
 )
@@ -19,6 +20,7 @@ MODULES: list[ModuleType] = [
     local_commands,
     vision_commands,
     validation_commands,
+    secret_commands,
     bench_commands,
     load_commands,
     deploy_commands,

@@ -1,7 +1,8 @@
 """Saves and restores the state of moto's backends under the data dir.
 
-DynamoDB items, S3 objects and EventBridge rules are pickled
-(moto's backends support it) on clean shutdown and every few seconds.
+DynamoDB items, S3 objects, EventBridge rules and secrets (the Discogs token
+set with ``albums secret set-discogs-token``, in clear under the data dir) are
+pickled (moto's backends support it) on clean shutdown and every few seconds.
 Step Functions executions in flight run in interpreter threads and cannot be
 saved: they are lost on restart, and the stack says so when it starts.
 """
@@ -17,7 +18,7 @@ from moto.backends import get_backend
 
 # SQS queues hold a lock and cannot be pickled: dead-lettered events do not
 # survive a restart (the queues themselves are provisioned again).
-PERSISTED_SERVICES = ("dynamodb", "s3", "events")
+PERSISTED_SERVICES = ("dynamodb", "s3", "events", "secretsmanager")
 
 
 class BackendSnapshots:

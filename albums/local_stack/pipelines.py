@@ -89,9 +89,13 @@ class LocalPipelines:
         price_agent_concurrency: int = constants.DEFAULT_PRICE_AGENT_CONCURRENCY,
         vision_provider: str = constants.DEFAULT_VISION_PROVIDER,
         fault_injection: str | None = None,
+        discogs_token: str | None = None,
     ) -> None:
         self.table_name = f"{prefix}-albums"
         self.bucket_name = f"{prefix}-shelf-photos"
+        # As on the stack: the secret exists, with a value only when a token is given.
+        self.discogs_token_secret_name = f"{prefix}-discogs-token"
+        self._discogs_token = discogs_token
         self._prefix = prefix
         self._timeout = validation_timeout_seconds
         self._concurrency = price_agent_concurrency
@@ -102,6 +106,7 @@ class LocalPipelines:
             constants.VALIDATION_TIMEOUT_SECONDS_ENV: str(validation_timeout_seconds),
             constants.PRICE_AGENT_CONCURRENCY_ENV: str(price_agent_concurrency),
             constants.FAULT_INJECTION_ENV: fault_injection or "",
+            constants.DISCOGS_TOKEN_SECRET_NAME_ENV: self.discogs_token_secret_name,
             "POWERTOOLS_TRACE_DISABLED": "true",
             "AWS_DEFAULT_REGION": REGION,
             "AWS_ACCESS_KEY_ID": "local",
@@ -130,6 +135,8 @@ class LocalPipelines:
         self.step_functions = boto3.client("stepfunctions")
         create_registry_table(self.dynamodb, self.table_name)
         create_upload_bucket(self.s3, self.bucket_name)
+        token_value = {"SecretString": self._discogs_token} if self._discogs_token else {}
+        boto3.client("secretsmanager").create_secret(Name=self.discogs_token_secret_name, **token_value)
         self.state_machine_arn = self.step_functions.create_state_machine(
             name=f"{self._prefix}-registration",
             definition=render_definition(self._substitutions()),

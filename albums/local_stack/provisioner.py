@@ -4,9 +4,10 @@ The program (``__main__.py``) runs under Pulumi mocks for a stack named
 ``local``; every resource it declares is recorded with its resolved inputs
 (``albums.local_stack.pulumi_program``), then created here on the local
 endpoint: the table with the program's key schema, the bucket with its
-versioning and EventBridge switch, each Lambda registered with its own
-handler string and environment, the state machine with the definition the
-program rendered, the trigger rule, its targets and their dead-letter queues.
+versioning and EventBridge switch, the Discogs token's secret (without a
+value, as on AWS), each Lambda registered with its own handler string and
+environment, the state machine with the definition the program rendered, the
+trigger rule, its targets and their dead-letter queues.
 Nothing is declared twice; a test compares the two.
 """
 
@@ -51,7 +52,7 @@ def provision(
     clients = _Clients(endpoint)
     for resource in program.resources:
         _create(resource, clients, runtime, durable, deployment)
-    deployment.shared_environment = _shared(deployment.per_function_environment)
+    deployment.shared_environment = runtime_environment(deployment.per_function_environment)
     return deployment
 
 
@@ -72,6 +73,7 @@ class _Clients:
         self.events = client("events")
         self.sqs = client("sqs")
         self.logs = client("logs")
+        self.secretsmanager = client("secretsmanager")
 
 
 def _create(
@@ -125,6 +127,11 @@ def _create(
             clients.events.put_targets(Rule=inputs["rule"], Targets=[_target(inputs)])
         case "aws:cloudwatch/logGroup:LogGroup":
             _ignore_existing(lambda: clients.logs.create_log_group(logGroupName=inputs["name"]))
+        case "aws:secretsmanager/secret:Secret":
+            # After a restart the saved secret is back already, with the value its owner set.
+            _ignore_existing(
+                lambda: clients.secretsmanager.create_secret(Name=inputs["name"], Description=inputs.get("description", ""))
+            )
 
 
 def _replace_state_machine(step_functions: Any, inputs: Mapping[str, Any]) -> None:
@@ -157,26 +164,27 @@ def _target(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return target
 
 
-def _shared(per_function: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
-    """The variables every function has with the same value.
+def runtime_environment(per_function: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """The in-process functions' one environment: each variable that no two
+    functions set to different values.
 
-    The in-process runtime shares one environment between functions; what
+    The in-process runtime shares one environment between functions. What
     differs per function (service name, metrics namespace, workflow type) is
-    not read by the code, which knows its own pattern.
+    not read by the code, which knows its own pattern. What only some functions
+    have, such as the Discogs token's secret name the pricing functions get, is
+    kept: those functions read it, and the others never do.
     """
-    environments = list(per_function.values())
-    if not environments:
-        return {}
-    first = environments[0]
-    return {
-        name: value
-        for name, value in first.items()
-        if all(environment.get(name) == value for environment in environments[1:])
-    }
+    merged: dict[str, str] = {}
+    differing: set[str] = set()
+    for environment in per_function.values():
+        for name, value in environment.items():
+            if merged.setdefault(name, value) != value:
+                differing.add(name)
+    return {name: value for name, value in merged.items() if name not in differing}
 
 
 def _ignore_existing(create: Any) -> None:
-    """After a restart the saved table and bucket are back already."""
+    """After a restart the saved table, bucket and secret are back already."""
     try:
         create()
     except ClientError as error:
@@ -185,6 +193,7 @@ def _ignore_existing(create: Any) -> None:
             "BucketAlreadyOwnedByYou",
             "BucketAlreadyExists",
             "ResourceAlreadyExistsException",
+            "ResourceExistsException",
         ):
             raise
 

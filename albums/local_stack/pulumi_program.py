@@ -131,6 +131,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 }
             case "aws:cloudwatch/eventRule:EventRule":
                 return {"arn": f"arn:aws:events:{region}:{account}:rule/{name}"}
+            case "aws:secretsmanager/secret:Secret":
+                return {"arn": secret_arn(region, account, name)}
         return {}
 
 
@@ -147,6 +149,10 @@ class RecordingMonitor(MockMonitor):
         if chosen:
             self.custom_timeouts[(request.type, request.name)] = chosen
         return super().RegisterResource(request)
+def secret_arn(region: str, account: str, name: str) -> str:
+    """A secret's ARN as the mocks answer it: like Secrets Manager, six random
+    characters after the name, so no grant can be built from the name alone."""
+    return f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-AbC123"
 
 
 def run_program(stack: str, config: dict[str, Any]) -> ProgramRun:

@@ -1,10 +1,11 @@
 """``albums local up``: the embedded local AWS, one loopback endpoint.
 
 Made of real engines: moto's server backends (S3, DynamoDB, Step Functions
-with execution on, EventBridge, SQS, IAM, CloudWatch Logs), the official
-durable-execution runner with its sqlite store, and an in-process Lambda
-runtime running this project's handlers. The stack is provisioned from the
-Pulumi program itself, run under mocks (see ``provisioner``).
+with execution on, EventBridge, SQS, IAM, CloudWatch Logs, Secrets Manager),
+the official durable-execution runner with its sqlite store, and an
+in-process Lambda runtime running this project's handlers. The stack is
+provisioned from the Pulumi program itself, run under mocks (see
+``provisioner``).
 """
 
 from __future__ import annotations

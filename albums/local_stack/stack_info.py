@@ -16,7 +16,7 @@ STATE_FILE = "stack.json"
 
 NOT_PERSISTED = (
     "Step Functions executions in flight are not saved: after a restart they are gone "
-    "(their records stay in DynamoDB). Messages in the trigger's dead-letter queues are not saved either. Durable executions, DynamoDB items and S3 objects survive."
+    "(their records stay in DynamoDB). Messages in the trigger's dead-letter queues are not saved either. Durable executions, DynamoDB items, S3 objects and the Discogs token survive."
 )
 
 

@@ -18,7 +18,7 @@ from album_registry.adapters.fault_injection import FaultPlan
 from album_registry.adapters.s3_image_store import S3ImageStore
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.catalog import load_album_catalog
-from album_registry.domain.ports import PriceEstimator, VisionProvider
+from album_registry.domain.ports import DiscogsTokenSource, PriceEstimator, VisionProvider
 from album_registry.domain.price_estimator import OfflinePriceEstimator
 from album_registry.domain.registration import AlbumRegistration
 from album_registry.settings import Settings
@@ -59,15 +59,30 @@ def engine_resumer() -> Boto3EngineResumer:
     )
 
 
-def price_estimator() -> PriceEstimator:
-    """Discogs marketplace prices with a token, the deterministic offline model without."""
-    if settings().discogs_token:
-        from album_registry.adapters.discogs_prices import DISCOGS_API, DiscogsPriceEstimator
+@cache
+def discogs_token() -> DiscogsTokenSource | None:
+    """The Discogs token's secret, when the function is given one (only the pricing functions are)."""
+    secret_name = settings().discogs_token_secret_name
+    if secret_name is None:
+        return None
+    from album_registry.adapters.discogs_token_secret import SecretsManagerDiscogsToken
 
-        return DiscogsPriceEstimator(
-            token=settings().discogs_token or "", base_url=settings().discogs_base_url or DISCOGS_API
-        )
-    return OfflinePriceEstimator(load_album_catalog())
+    return SecretsManagerDiscogsToken(secret_name=secret_name, client=boto3.client("secretsmanager"))
+
+
+def price_estimator() -> PriceEstimator:
+    """Discogs marketplace prices while the token's secret holds a token; the
+    deterministic offline model without one (no secret, no value, or blank), so
+    that the same album gets the same price in both pipelines."""
+    offline = OfflinePriceEstimator(load_album_catalog())
+    tokens = discogs_token()
+    if tokens is None:
+        return offline
+    from album_registry.adapters.discogs_prices import DISCOGS_API, DiscogsWhileTokenSet
+
+    return DiscogsWhileTokenSet(
+        tokens=tokens, without_token=offline, base_url=settings().discogs_base_url or DISCOGS_API
+    )
 
 
 def reset() -> None:
@@ -75,7 +90,7 @@ def reset() -> None:
 
     The local stack calls this when it (re)configures the in-process functions.
     """
-    for cached in (settings, repository, registration, engine_resumer):
+    for cached in (settings, repository, registration, engine_resumer, discogs_token):
         cached.cache_clear()
 
 

@@ -16,7 +16,7 @@ class Settings:
     bedrock_model_id: str
     validation_timeout_seconds: int
     price_agent_concurrency: int
-    discogs_token: str | None
+    discogs_token_secret_name: str | None
     discogs_base_url: str | None
     fault_injection: str | None
 
@@ -44,7 +44,7 @@ class Settings:
                     constants.DEFAULT_PRICE_AGENT_CONCURRENCY,
                 )
             ),
-            discogs_token=environment.get(constants.DISCOGS_TOKEN_ENV) or None,
+            discogs_token_secret_name=environment.get(constants.DISCOGS_TOKEN_SECRET_NAME_ENV) or None,
             discogs_base_url=environment.get(constants.DISCOGS_BASE_URL_ENV) or None,
             fault_injection=environment.get(constants.FAULT_INJECTION_ENV) or None,
         )

@@ -8,12 +8,15 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+import boto3
 import pytest
 
 from album_registry import composition, constants
-from album_registry.adapters.discogs_prices import DISCOGS_PRICE_SOURCE, DiscogsPriceEstimator
+from album_registry.adapters.discogs_prices import DISCOGS_PRICE_SOURCE, DiscogsPriceEstimator, DiscogsWhileTokenSet
+from album_registry.catalog import load_album_catalog
 from album_registry.domain.errors import PriceEstimationError
 from album_registry.domain.models import Album
+from album_registry.domain.price_estimator import OFFLINE_PRICE_SOURCE, OfflinePriceEstimator
 
 
 class StubDiscogs(BaseHTTPRequestHandler):
@@ -77,13 +80,54 @@ def test_an_unknown_album_is_a_price_failure_naming_the_album(discogs):
         DiscogsPriceEstimator(token="t", base_url=discogs).estimate(unknown)
 
 
-def test_the_token_selects_discogs_and_its_absence_the_offline_model(discogs, monkeypatch):
+class TokenHolder:
+    """A token source whose token the test sets and clears."""
+
+    def __init__(self, token: str | None = None) -> None:
+        self.current = token
+
+    def token(self) -> str | None:
+        return self.current
+
+
+def test_prices_come_from_discogs_only_while_a_token_is_set(discogs):
+    offline = OfflinePriceEstimator(load_album_catalog())
+    tokens = TokenHolder()
+    prices = DiscogsWhileTokenSet(tokens=tokens, without_token=offline, base_url=discogs)
+    assert prices.estimate(KIND_OF_BLUE) == offline.estimate(KIND_OF_BLUE)
+    assert StubDiscogs.requests == []
+    tokens.current = "first-token"
+    assert prices.estimate(KIND_OF_BLUE).priceSource == DISCOGS_PRICE_SOURCE
+    tokens.current = "rotated-token"
+    prices.estimate(KIND_OF_BLUE)
+    assert [request[2] for request in StubDiscogs.requests] == [
+        "Discogs token=first-token", "Discogs token=first-token",
+        "Discogs token=rotated-token", "Discogs token=rotated-token",
+    ]
+    tokens.current = None
+    assert prices.estimate(KIND_OF_BLUE).priceSource == OFFLINE_PRICE_SOURCE
+    assert len(StubDiscogs.requests) == 4
+
+
+@pytest.fixture
+def composed(monkeypatch: pytest.MonkeyPatch, discogs: str) -> Iterator[None]:
     monkeypatch.setenv(constants.TABLE_NAME_ENV, "t")
-    monkeypatch.setenv(constants.DISCOGS_TOKEN_ENV, "t")
     monkeypatch.setenv(constants.DISCOGS_BASE_URL_ENV, discogs)
+    monkeypatch.delenv(constants.DISCOGS_TOKEN_SECRET_NAME_ENV, raising=False)
     composition.reset()
-    assert isinstance(composition.price_estimator(), DiscogsPriceEstimator)
-    monkeypatch.delenv(constants.DISCOGS_TOKEN_ENV)
+    yield
     composition.reset()
-    assert composition.price_estimator().estimate(KIND_OF_BLUE).priceSource == "offline-model"
+
+
+def test_a_function_given_no_secret_prices_with_the_offline_model(composed):
+    assert composition.discogs_token() is None
+    assert composition.price_estimator().estimate(KIND_OF_BLUE).priceSource == OFFLINE_PRICE_SOURCE
+
+
+def test_the_secret_named_in_the_environment_selects_discogs_prices(composed, aws, monkeypatch):
+    secrets = boto3.client("secretsmanager")
+    secrets.create_secret(Name="vinyl-test-discogs-token", SecretString="from-the-secret")
+    monkeypatch.setenv(constants.DISCOGS_TOKEN_SECRET_NAME_ENV, "vinyl-test-discogs-token")
     composition.reset()
+    assert composition.price_estimator().estimate(KIND_OF_BLUE).priceSource == DISCOGS_PRICE_SOURCE
+    assert StubDiscogs.requests[0][2] == "Discogs token=from-the-secret"

@@ -68,8 +68,8 @@ def test_the_checks_see_every_policy_document_of_the_program(run_name: str, requ
         ("trust", "aws:iam/role:Role", "assumeRolePolicy"): len(run.of_type("aws:iam/role:Role")),
         ("resource", "aws:sqs/queuePolicy:QueuePolicy", "policy"): 2,
     }
-    # Five for the registry, one for each of the seed's two durable examples.
-    assert len(run.of_type(ROLE_POLICY)) == 7
+    # Six for the registry (the price agent has its own), one per seed durable example.
+    assert len(run.of_type(ROLE_POLICY)) == 8
 
 
 # --- Unknown actions ----------------------------------------------------------

@@ -140,6 +140,7 @@ def test_the_local_stack_reads_covers_offline_and_grants_no_bedrock() -> None:
 def test_roles_trust_only_their_service(dev_run: ProgramRun) -> None:
     expected = {
         "step-functions-task-role": "lambda.amazonaws.com",
+        "step-functions-price-role": "lambda.amazonaws.com",
         "step-functions-state-machine-role": "states.amazonaws.com",
         "durable-role": "lambda.amazonaws.com",
         "validation-api-role": "lambda.amazonaws.com",

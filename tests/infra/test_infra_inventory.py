@@ -40,14 +40,15 @@ EXPECTED_CHILDREN: dict[str, Counter[str]] = {
             "aws:s3/bucketVersioning:BucketVersioning": 1,
             "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
             "aws:s3/bucketNotification:BucketNotification": 1,
+            "aws:secretsmanager/secret:Secret": 1,
         }
     ),
     "vinyl:index:StepFunctionsPipeline": Counter(
         {
             "aws:cloudwatch/logGroup:LogGroup": 7,
             "aws:lambda/function:Function": 6,
-            "aws:iam/role:Role": 2,
-            "aws:iam/rolePolicy:RolePolicy": 2,
+            "aws:iam/role:Role": 3,
+            "aws:iam/rolePolicy:RolePolicy": 3,
             "aws:sfn/stateMachine:StateMachine": 1,
         }
     ),

@@ -9,8 +9,9 @@ Covered elsewhere, not repeated here:
 - the API never returns nor logs resume handles for seeded tasks:
   tests/validation/test_validation_api.py.
 
-Here: a full run of both real pipelines, with a Discogs token and an AWS
-secret key in the environment, whose logs and API answers must hold neither
+Here: a full run of both real pipelines, with a Discogs token in the pricing
+functions' Secrets Manager secret and an AWS secret key in the environment,
+whose logs and API answers must hold neither
 those secrets nor the task token / callback id; S3 keys with path tricks
 refused before any AWS call; the local stack's endpoint on loopback only.
 """
@@ -72,14 +73,13 @@ class ApplicationLogs(logging.Handler):
 
 
 @pytest.fixture
-def secrets_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(constants.DISCOGS_TOKEN_ENV, FAKE_DISCOGS_TOKEN)
+def unreachable_discogs(monkeypatch: pytest.MonkeyPatch) -> None:
     # Discogs is unreachable here: a closed loopback port makes every price agent fail fast.
     monkeypatch.setenv(constants.DISCOGS_BASE_URL_ENV, f"http://127.0.0.1:{free_loopback_port()}")
 
 
 def test_a_full_run_leaks_no_handle_and_no_secret(
-    secrets_in_environment: None,
+    unreachable_discogs: None,
     local_pipelines,
     shelf_photo: bytes,
     json_logs: JsonLogs,
@@ -89,7 +89,7 @@ def test_a_full_run_leaks_no_handle_and_no_secret(
     recorder = ApplicationLogs()
     logging.getLogger().addHandler(recorder)
     try:
-        pipelines: LocalPipelines = local_pipelines()
+        pipelines: LocalPipelines = local_pipelines(discogs_token=FAKE_DISCOGS_TOKEN)
         # The functions' own clients sign with this secret from here on.
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_AWS_SECRET)
         composition.reset()

@@ -158,6 +158,7 @@ def test_a_deployed_stack_is_called_with_sigv4_signed_requests(
         "dashboardUrl": "https://example.invalid/",
         "durableExampleMinimalAliasArn": "arn:aws:lambda:eu-west-1:1:function:m:live",
         "durableExampleShowcaseAliasArn": "arn:aws:lambda:eu-west-1:1:function:s:live",
+        "discogsTokenSecretName": "vinyl-dev-discogs-token",
     }
     (tmp_path / "outputs.json").write_text(json.dumps(outputs))
     try:

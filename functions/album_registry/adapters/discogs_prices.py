@@ -1,4 +1,4 @@
-"""Prices from the Discogs marketplace, used when ``DISCOGS_TOKEN`` is set.
+"""Prices from the Discogs marketplace, used while the Discogs token's secret holds a token.
 
 The album is looked up in the Discogs database (artist, title, year), and the
 first matching release's "Very Good Plus" price suggestion is the estimate.
@@ -18,6 +18,7 @@ from urllib3.util.retry import Retry
 
 from album_registry.domain.errors import PriceEstimationError
 from album_registry.domain.models import Album, PriceEstimate
+from album_registry.domain.ports import DiscogsTokenSource, PriceEstimator
 
 DISCOGS_API = "https://api.discogs.com"
 DISCOGS_PRICE_SOURCE = "discogs-marketplace"
@@ -60,3 +61,28 @@ class DiscogsPriceEstimator:
         if response.status != 200:
             raise PriceEstimationError(album_index=album.albumIndex, reason=f"Discogs answered {response.status}")
         return json.loads(response.data)
+
+
+class DiscogsWhileTokenSet:
+    """Discogs prices while the token source holds a token, ``without_token``'s otherwise.
+
+    The token is asked for on every estimate (its source caches it), so a token
+    set, changed or cleared after deployment takes effect in warm functions too.
+    """
+
+    def __init__(self, *, tokens: DiscogsTokenSource, without_token: PriceEstimator, base_url: str = DISCOGS_API) -> None:
+        self._tokens = tokens
+        self._without_token = without_token
+        self._base_url = base_url
+        # One client per token in use, so that its connections are reused.
+        self._discogs: tuple[str, DiscogsPriceEstimator] | None = None
+
+    def estimate(self, album: Album) -> PriceEstimate:
+        token = self._tokens.token()
+        if token is None:
+            return self._without_token.estimate(album)
+        in_use = self._discogs  # read once: price agents run in threads
+        if in_use is None or in_use[0] != token:
+            in_use = (token, DiscogsPriceEstimator(token=token, base_url=self._base_url))
+            self._discogs = in_use
+        return in_use[1].estimate(album)

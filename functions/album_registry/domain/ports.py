@@ -54,6 +54,14 @@ class PriceEstimator(Protocol):
     def estimate(self, album: Album) -> PriceEstimate: ...
 
 
+class DiscogsTokenSource(Protocol):
+    """Where the Discogs token is kept; it may be set, changed or cleared while functions run."""
+
+    def token(self) -> str | None:
+        """The current token, or None while none is set."""
+        ...
+
+
 class AlbumRepository(Protocol):
     def create_execution(self, execution: Execution) -> bool:
         """Store a new execution; False when it exists already (a redelivery)."""
