@@ -37,7 +37,7 @@ def stored_value(stack: RunningStack) -> str:
 def test_the_in_process_functions_see_the_secrets_name() -> None:
     program = run_program(LOCAL_STACK_NAME, dict(LOCAL_PROJECT_CONFIG))
     per_function = {
-        function.inputs["name"]: function.inputs["environment"]["variables"]
+        function.inputs["name"]: (function.inputs.get("environment") or {}).get("variables", {})
         for function in program.of_type("aws:lambda/function:Function")
     }
     environment = runtime_environment(per_function)
@@ -91,6 +91,8 @@ DEPLOYED_OUTPUTS = {
     "durableFunctionAliasArn": "arn:aws:lambda:eu-west-1:123456789012:function:vinyl-dev-durable-pipeline:live",
     "validationApiUrl": "https://example.invalid/",
     "dashboardUrl": "https://example.invalid/dashboard",
+    "durableExampleMinimalAliasArn": "arn:aws:lambda:us-east-1:123456789012:function:vinyl-dev-durable-example-minimal:live",
+    "durableExampleShowcaseAliasArn": "arn:aws:lambda:us-east-1:123456789012:function:vinyl-dev-durable-example-showcase:live",
     "discogsTokenSecretName": "vinyl-dev-discogs-token",
 }
 
