@@ -4,10 +4,17 @@
 stack's platform, publishes its layer as a ``LayerVersion`` and hands each
 function a ``FunctionCode``: the archive, its SHA-256 as the function's code
 hash (an unchanged archive is no update), and the layer ARNs.
+
+For the local stack (``deployTarget: local``) the bundles are built for the
+interpreter its workers run, the registry keeps the offline reader's code, and
+the functions that read shelf photos get one more layer, the offline reader's
+wheels. Everything else is as on AWS, so a module missing from an archive or
+a layer fails locally as it would there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pulumi
@@ -18,12 +25,14 @@ from components.lambda_package import (
     BUNDLES,
     LAMBDA_ARCHITECTURE,
     LAMBDA_RUNTIME,
+    OFFLINE_VISION_LAYER,
     BuiltArtifact,
     BundleSpec,
     LambdaPlatform,
+    LayerSpec,
     build_code,
     build_layer,
-    host_platform,
+    local_platform,
 )
 from components.settings import StackSettings
 
@@ -36,8 +45,6 @@ class FunctionCode:
     archive: pulumi.Archive
     source_code_hash: str
     layers: list[pulumi.Output[str]]
-    code_artifact: BuiltArtifact
-    layer_artifact: BuiltArtifact
 
 
 class LambdaCodeArgs:
@@ -46,47 +53,53 @@ class LambdaCodeArgs:
 
     @property
     def platform(self) -> LambdaPlatform:
-        """arm64 CPython 3.13 for AWS; this machine's twin for the local stack,
-        whose workers run the code here."""
-        return AWS_PLATFORM if self.settings.deploys_to_aws else host_platform()
+        """arm64 CPython 3.13 for AWS; the local stack's worker interpreter for it."""
+        return AWS_PLATFORM if self.settings.deploys_to_aws else local_platform()
 
 
 class LambdaCode(pulumi.ComponentResource):
-    """One published layer per bundle; ``bundle(name)`` gives a function its code."""
+    """One published layer per bundle; ``bundle(name)`` gives a function its code,
+    ``image_reader(name)`` the code of a function that reads shelf photos."""
 
     def __init__(self, name: str, args: LambdaCodeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("vinyl:index:LambdaCode", name, {}, opts)
-        self._code: dict[str, FunctionCode] = {}
-        for spec in BUNDLES:
-            self._code[spec.name] = self._publish(name, spec, args)
-        self.register_outputs(
-            {
-                f"{bundle}LayerArn": code.layers[0]
-                for bundle, code in self._code.items()
-            }
+        self._name = name
+        self._args = args
+        self._code: dict[str, FunctionCode] = {spec.name: self._publish(spec) for spec in BUNDLES}
+        self._vision_layers: list[pulumi.Output[str]] = (
+            [] if args.settings.deploys_to_aws else [self._layer(OFFLINE_VISION_LAYER).arn]
         )
+        self.register_outputs({f"{bundle}LayerArn": code.layers[0] for bundle, code in self._code.items()})
 
-    def _publish(self, name: str, spec: BundleSpec, args: LambdaCodeArgs) -> FunctionCode:
+    def bundle(self, name: str) -> FunctionCode:
+        return self._code[name]
+
+    def image_reader(self, name: str) -> FunctionCode:
+        code = self._code[name]
+        return dataclasses.replace(code, layers=[*code.layers, *self._vision_layers])
+
+    def _publish(self, spec: BundleSpec) -> FunctionCode:
+        if not self._args.settings.deploys_to_aws:
+            # Locally the offline reader runs, so its code stays in the archive.
+            spec = dataclasses.replace(spec, excluded=())
         code = build_code(spec)
-        layer_artifact = build_layer(spec.layer, args.platform)
-        layer = aws.lambda_.LayerVersion(
-            f"{name}-{spec.layer.name}",
-            layer_name=args.settings.name(spec.layer.name),
-            description=f"Pinned dependencies of the {spec.name} functions ({args.platform.key})",
-            code=pulumi.FileArchive(str(layer_artifact.zip_path)),
-            source_code_hash=layer_artifact.source_code_hash,
-            compatible_runtimes=[LAMBDA_RUNTIME],
-            compatible_architectures=[LAMBDA_ARCHITECTURE],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
         return FunctionCode(
             bundle=spec.name,
             archive=pulumi.FileArchive(str(code.zip_path)),
             source_code_hash=code.source_code_hash,
-            layers=[layer.arn],
-            code_artifact=code,
-            layer_artifact=layer_artifact,
+            layers=[self._layer(spec.layer).arn],
         )
 
-    def bundle(self, name: str) -> FunctionCode:
-        return self._code[name]
+    def _layer(self, spec: LayerSpec) -> aws.lambda_.LayerVersion:
+        platform = self._args.platform
+        artifact: BuiltArtifact = build_layer(spec, platform)
+        return aws.lambda_.LayerVersion(
+            f"{self._name}-{spec.name}",
+            layer_name=self._args.settings.name(spec.name),
+            description=f"Pinned dependencies: {spec.requirements_file.parent.name} ({platform.key})",
+            code=pulumi.FileArchive(str(artifact.zip_path)),
+            source_code_hash=artifact.source_code_hash,
+            compatible_runtimes=[LAMBDA_RUNTIME],
+            compatible_architectures=[LAMBDA_ARCHITECTURE],
+            opts=pulumi.ResourceOptions(parent=self),
+        )

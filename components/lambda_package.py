@@ -130,10 +130,10 @@ class LambdaPlatform:
     elf_machine: int
     platform_tags: tuple[str, ...] = ()
 
-    def pip_install_command(self, target: Path, requirements_file: Path) -> list[str]:
+    def pip_install_command(self, target: Path, requirements_file: Path, *, binary_only: bool = True) -> list[str]:
         command = [
             self.installer, "-m", "pip", "install",
-            "--only-binary=:all:",
+            "--only-binary=:all:" if binary_only else "--prefer-binary",
             "--no-compile",
             "--disable-pip-version-check",
             "--no-warn-script-location",
@@ -180,6 +180,20 @@ def host_platform() -> LambdaPlatform:
 
 
 @cache
+def local_platform() -> LambdaPlatform:
+    """The local stack's workers: the interpreter running the stack, without its
+    site-packages. Not 3.13: the offline reader does not install there."""
+    machine = os.uname().machine
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    return LambdaPlatform(
+        key=f"local-py{version}-{machine}",
+        installer=sys.executable,
+        python_version=version,
+        elf_machine=_ELF_MACHINES[machine],
+    )
+
+
+@cache
 def twin_interpreter() -> str:
     """A Python of the Lambda runtime's version on this machine, if there is one.
 
@@ -208,6 +222,9 @@ class LayerSpec:
 
     name: str
     requirements_file: Path
+    # Wheels only, never an sdist built on this machine; only a layer that never
+    # leaves this machine may build one.
+    binary_only: bool = True
 
 
 @dataclass(frozen=True)
@@ -236,6 +253,20 @@ DURABLE_EXAMPLES_BUNDLE = BundleSpec(
     layer=LayerSpec("durable-examples-deps", FUNCTIONS_ROOT / "durable_examples" / "requirements.txt"),
 )
 BUNDLES = (REGISTRY_BUNDLE, DURABLE_EXAMPLES_BUNDLE)
+# The local stack's extra layer for the functions that read shelf photos; with
+# it they run the registry code including the offline reader.
+OFFLINE_VISION_LAYER = LayerSpec(
+    "offline-vision-deps",
+    FUNCTIONS_ROOT / "album_registry" / "adapters" / "offline_vision" / "requirements.txt",
+    # names 0.3.0 (census first and last names) ships only as an sdist.
+    binary_only=False,
+)
+# What the Lambda runtime itself brings (its runtime interface client), for the
+# local stack's workers; no function archive carries it.
+LAMBDA_RUNTIME_LAYER = LayerSpec(
+    "lambda-runtime-interface-client", PROJECT_ROOT / "albums" / "local_stack" / "runtime-requirements.txt"
+)
+LAYERS = (*(bundle.layer for bundle in BUNDLES), OFFLINE_VISION_LAYER)
 
 
 @dataclass(frozen=True)
@@ -279,12 +310,12 @@ def build_layer(spec: LayerSpec, platform: LambdaPlatform, *, build_root: Path =
     """The layer of ``spec`` for ``platform``, built now or taken from the cache."""
     requirements = spec.requirements_file.read_bytes()
     pins = read_pins(spec.requirements_file)
-    key = _digest(_BUILDER_VERSION.encode(), platform.key.encode(), requirements)
+    key = _digest(_BUILDER_VERSION.encode(), platform.key.encode(), str(spec.binary_only).encode(), requirements)
     destination = build_root / "layers" / f"{spec.name}-{platform.key}-{key[:16]}"
 
     def stage(staging: Path) -> None:
         site = staging / LAYER_PREFIX
-        command = platform.pip_install_command(site, spec.requirements_file)
+        command = platform.pip_install_command(site, spec.requirements_file, binary_only=spec.binary_only)
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise DependencyInstallError(

@@ -19,6 +19,7 @@ class PipelineArgs:
         *,
         settings: StackSettings,
         code: FunctionCode,
+        image_reader_code: FunctionCode,
         account_id: pulumi.Input[str],
         table_name: pulumi.Input[str],
         table_arn: pulumi.Input[str],
@@ -28,6 +29,8 @@ class PipelineArgs:
     ) -> None:
         self.settings = settings
         self.code = code
+        # The code of a function that reads shelf photos (locally, with the offline reader).
+        self.image_reader_code = image_reader_code
         self.account_id = account_id
         self.table_name = table_name
         self.table_arn = table_arn

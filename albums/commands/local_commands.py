@@ -30,6 +30,12 @@ def register(subparsers: Any) -> None:
     up.add_argument(
         "--validation-timeout", type=int, help="seconds a validation task waits (the stack's default: 3600)"
     )
+    up.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="Lambda workers (execution environments) per function at most; further invokes wait (default: 10)",
+    )
     up.set_defaults(handler=local_up)
     down = verbs.add_parser("down", help="stop the local stack (it saves its data first)")
     down.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
@@ -57,7 +63,10 @@ def local_up(args: argparse.Namespace) -> int:
     from albums.local_stack.server import LocalStack, LocalStackStartError
 
     started = time.perf_counter()
-    stack = LocalStack(port=args.port, data_dir=args.data_dir, config=local_stack_config(args.validation_timeout))
+    concurrency = {} if args.concurrency is None else {"function_concurrency": args.concurrency}
+    stack = LocalStack(
+        port=args.port, data_dir=args.data_dir, config=local_stack_config(args.validation_timeout), **concurrency
+    )
     try:
         stack.start()
     except LocalStackStartError as error:

@@ -14,7 +14,7 @@ from albums.deploy_check.findings import Finding
 from albums.deploy_check.import_closure import ImportResult, import_handler
 from albums.local_stack.pulumi_program import ProgramRun, RecordedResource
 from components.lambda_package import (
-    BUNDLES,
+    LAYERS,
     UNZIPPED_LIMIT_BYTES,
     ZIPPED_UPLOAD_LIMIT_BYTES,
     BuiltArtifact,
@@ -35,6 +35,8 @@ class DeclaredFunction:
     name: str
     handler: str
     environment: dict[str, str]
+    timeout_seconds: int
+    memory_mb: int
     code: BuiltArtifact
     layers: tuple[BuiltArtifact, ...]
     layer_specs: tuple[LayerSpec, ...]
@@ -56,6 +58,8 @@ def declared_functions(run: ProgramRun) -> list[DeclaredFunction]:
                 name=str(inputs["name"]),
                 handler=str(inputs["handler"]),
                 environment=dict((inputs.get("environment") or {}).get("variables") or {}),
+                timeout_seconds=int(inputs.get("timeout", 3)),
+                memory_mb=int(inputs.get("memorySize", 128)),
                 code=read_artifact(Path(inputs["code"].path)),
                 layers=tuple(read_artifact(Path(layer.inputs["code"].path)) for layer in layer_resources),
                 layer_specs=tuple(_layer_spec(layer) for layer in layer_resources),
@@ -102,7 +106,7 @@ _LAMBDA_RUNTIME_ENVIRONMENT = {
 
 def _layer_spec(layer: RecordedResource) -> LayerSpec:
     name = str(layer.inputs["layerName"])
-    for bundle in BUNDLES:
-        if name.endswith(bundle.layer.name):
-            return bundle.layer
-    raise LookupError(f"layer {name} belongs to no bundle of components.lambda_package.BUNDLES")
+    for spec in LAYERS:
+        if name.endswith(spec.name):
+            return spec
+    raise LookupError(f"layer {name} is none of components.lambda_package.LAYERS")

@@ -23,6 +23,7 @@ from typing import Any
 
 from aws_durable_execution_sdk_python_testing.runner import WebRunner, WebRunnerConfig
 from aws_durable_execution_sdk_python_testing.stores.base import StoreType
+from aws_durable_execution_sdk_python_testing.threads import DaemonThreadPool
 from aws_durable_execution_sdk_python_testing.web.server import WebServiceConfig
 
 from albums.local_stack.lambda_runtime import ACCOUNT_ID, REGION, function_name_from_identifier
@@ -52,7 +53,7 @@ def free_loopback_port() -> int:
 
 
 class LocalDurableService:
-    def __init__(self, *, data_dir: Path, lambda_endpoint: str) -> None:
+    def __init__(self, *, data_dir: Path, lambda_endpoint: str, invocation_workers: int) -> None:
         self._store_path = data_dir / "durable-executions.sqlite"
         self._names_path = data_dir / "durable-execution-names.json"
         self._port = free_loopback_port()
@@ -71,12 +72,22 @@ class LocalDurableService:
         )
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._invocation_workers = invocation_workers
 
     def register(self, function_name: str, settings: DurableFunctionSettings) -> None:
         self._functions[function_name] = settings
 
     def start(self) -> None:
         self._runner.start()
+        # The runner invokes handlers on a pool sized to the CPU count (6 threads
+        # on 2 cores), so durable invocations would queue behind it while Lambda
+        # workers sit idle. The SDK has no setting for it: the executor's own
+        # pool is replaced, before any execution, by one as wide as the workers.
+        executor = self._runner._executor  # noqa: SLF001 (no public knob; see above)
+        executor._invocation_pool.shutdown(wait=False)  # noqa: SLF001
+        executor._invocation_pool = DaemonThreadPool(  # noqa: SLF001
+            max_workers=self._invocation_workers, thread_name_prefix="durable-invocation"
+        )
         self._thread = threading.Thread(target=self._runner.serve_forever, daemon=True)
         self._thread.start()
 

@@ -1,6 +1,6 @@
 """One WSGI application on one loopback port: every AWS call of the local stack.
 
-Lambda ``Invoke`` goes to the in-process runtime; the durable-execution API to
+Lambda ``Invoke`` goes to a Lambda runtime (the stack's workers); the durable-execution API to
 the official local runner; everything else to moto's server backends.
 """
 
@@ -17,7 +17,7 @@ from moto.core.config import default_user_config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from albums.local_stack.lambda_runtime import LocalLambdaRuntime, UnknownFunctionError
+from albums.local_stack.lambda_runtime import LambdaInvoker, UnknownFunctionError
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations$")
 DURABLE_API_PREFIX = "/2025-12-01/durable-execution"
@@ -35,7 +35,7 @@ def enable_state_machine_execution() -> None:
 class LocalGateway:
     def __init__(
         self,
-        runtime: LocalLambdaRuntime,
+        runtime: LambdaInvoker,
         *,
         durable_api: WsgiApp | None = None,
         durable_invoke: DurableInvokeRoute | None = None,

@@ -16,7 +16,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -61,6 +61,12 @@ class InvocationRecord:
 class InvocationResult:
     payload: bytes
     function_error: str | None = None
+
+
+class LambdaInvoker(Protocol):
+    """What the gateway needs of a Lambda runtime: an ``Invoke``."""
+
+    def invoke(self, identifier: str, payload: bytes) -> InvocationResult: ...
 
 
 def function_name_from_identifier(identifier: str) -> str:

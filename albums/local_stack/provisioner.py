@@ -5,8 +5,9 @@ The program (``__main__.py``) runs under Pulumi mocks for a stack named
 (``albums.local_stack.pulumi_program``), then created here on the local
 endpoint: the table with the program's key schema, the bucket with its
 versioning and EventBridge switch, the Discogs token's secret (without a
-value, as on AWS), each Lambda registered with its own handler string and
-environment, the state machine with the definition the program rendered, the
+value, as on AWS), each Lambda registered with the worker runtime as the
+program declares it (its code archive, layers, handler, environment, timeout
+and memory), the state machine with the definition the program rendered, the
 trigger rule, its targets and their dead-letter queues.
 Nothing is declared twice; a test compares the two.
 """
@@ -21,7 +22,9 @@ import boto3
 from botocore.exceptions import ClientError
 
 from albums.local_stack.durable_service import DurableFunctionSettings, LocalDurableService
-from albums.local_stack.lambda_runtime import ACCOUNT_ID, REGION, LocalLambdaRuntime
+from albums.deploy_check.lambda_checks import declared_functions
+from albums.local_stack.lambda_runtime import ACCOUNT_ID, REGION
+from albums.local_stack.lambda_workers import FunctionDefinition, WorkerLambdaRuntime
 from albums.local_stack.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME, table_request
 from albums.local_stack.pulumi_program import ProgramRun, RecordedResource, run_program
 
@@ -32,8 +35,6 @@ class LocalDeployment:
     program: ProgramRun
     functions: dict[str, str] = field(default_factory=dict)  # name -> handler
     durable_functions: list[str] = field(default_factory=list)
-    shared_environment: dict[str, str] = field(default_factory=dict)
-    per_function_environment: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def outputs(self) -> dict[str, str]:
@@ -43,7 +44,7 @@ class LocalDeployment:
 def provision(
     *,
     endpoint: str,
-    runtime: LocalLambdaRuntime,
+    runtime: WorkerLambdaRuntime,
     durable: LocalDurableService,
     config: Mapping[str, object] | None = None,
 ) -> LocalDeployment:
@@ -51,8 +52,19 @@ def provision(
     deployment = LocalDeployment(program=program)
     clients = _Clients(endpoint)
     for resource in program.resources:
-        _create(resource, clients, runtime, durable, deployment)
-    deployment.shared_environment = runtime_environment(deployment.per_function_environment)
+        _create(resource, clients, durable, deployment)
+    for function in declared_functions(program):
+        runtime.register(
+            FunctionDefinition(
+                name=function.name,
+                handler=function.handler,
+                code=function.code.tree,
+                layers=tuple(layer.tree for layer in function.layers),
+                environment=function.environment,
+                timeout_seconds=function.timeout_seconds,
+                memory_mb=function.memory_mb,
+            )
+        )
     return deployment
 
 
@@ -79,7 +91,6 @@ class _Clients:
 def _create(
     resource: RecordedResource,
     clients: _Clients,
-    runtime: LocalLambdaRuntime,
     durable: LocalDurableService,
     deployment: LocalDeployment,
 ) -> None:
@@ -100,11 +111,7 @@ def _create(
             )
         case "aws:lambda/function:Function":
             name = inputs["name"]
-            runtime.register(name, inputs["handler"])
             deployment.functions[name] = inputs["handler"]
-            deployment.per_function_environment[name] = dict(
-                inputs.get("environment", {}).get("variables", {})
-            )
             if inputs.get("durableConfig"):
                 config = inputs["durableConfig"]
                 durable.register(
@@ -162,25 +169,6 @@ def _target(inputs: Mapping[str, Any]) -> dict[str, Any]:
             "MaximumEventAgeInSeconds": int(policy["maximumEventAgeInSeconds"]),
         }
     return target
-
-
-def runtime_environment(per_function: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
-    """The in-process functions' one environment: each variable that no two
-    functions set to different values.
-
-    The in-process runtime shares one environment between functions. What
-    differs per function (service name, metrics namespace, workflow type) is
-    not read by the code, which knows its own pattern. What only some functions
-    have, such as the Discogs token's secret name the pricing functions get, is
-    kept: those functions read it, and the others never do.
-    """
-    merged: dict[str, str] = {}
-    differing: set[str] = set()
-    for environment in per_function.values():
-        for name, value in environment.items():
-            if merged.setdefault(name, value) != value:
-                differing.add(name)
-    return {name: value for name, value in merged.items() if name not in differing}
 
 
 def _ignore_existing(create: Any) -> None:

@@ -2,10 +2,10 @@
 
 Made of real engines: moto's server backends (S3, DynamoDB, Step Functions
 with execution on, EventBridge, SQS, IAM, CloudWatch Logs, Secrets Manager),
-the official durable-execution runner with its sqlite store, and an
-in-process Lambda runtime running this project's handlers. The stack is
-provisioned from the Pulumi program itself, run under mocks (see
-``provisioner``).
+the official durable-execution runner with its sqlite store, and Lambda
+workers: each function runs from its built archive and layers in
+``awslambdaric`` processes (``lambda_workers``). The stack is provisioned from
+the Pulumi program itself, run under mocks (see ``provisioner``).
 """
 
 from __future__ import annotations
@@ -19,18 +19,25 @@ import socket
 import threading
 from pathlib import Path
 
+import sys
+
 import boto3
 
-from album_registry import composition
 from albums.local_stack.durable_service import LocalDurableService
 from albums.local_stack.gateway import GatewayServer, LocalGateway
-from albums.local_stack.lambda_runtime import REGION, LocalLambdaRuntime
+from albums.local_stack.lambda_runtime import REGION
+from albums.local_stack.lambda_workers import DEFAULT_IDLE_SECONDS, WorkerHost, WorkerLambdaRuntime
+from components.lambda_package import LAMBDA_RUNTIME_LAYER, LAYER_PREFIX, build_layer, local_platform
 from albums.local_stack.persistence import BackendSnapshots, PeriodicSaver
 from albums.local_stack.provisioner import LocalDeployment, provision
 from albums.local_stack.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, STATE_FILE, LocalStackInfo
 from albums.local_stack.trigger import UploadTrigger
 
 SAVE_INTERVAL_SECONDS = 5.0
+# Execution environments per function. Lambda's default account limit is far
+# higher; here memory is the bound (a worker reading photos holds the OCR
+# models, about 0.4 GB).
+DEFAULT_FUNCTION_CONCURRENCY = 10
 
 
 class LocalStackStartError(Exception):
@@ -48,11 +55,24 @@ class LocalStack:
         port: int = DEFAULT_PORT,
         data_dir: Path = DEFAULT_DATA_DIR,
         config: dict[str, object] | None = None,
+        function_concurrency: int = DEFAULT_FUNCTION_CONCURRENCY,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
     ) -> None:
         self._port = port
         self._data_dir = data_dir
         self._config = config or {}
-        self.runtime = LocalLambdaRuntime()
+        self._function_concurrency = function_concurrency
+        self.runtime = WorkerLambdaRuntime(
+            WorkerHost(
+                interpreter=sys.executable,
+                runtime=build_layer(LAMBDA_RUNTIME_LAYER, local_platform()).tree / LAYER_PREFIX,
+                endpoint=self.endpoint,
+                log_dir=data_dir / "logs",
+                bytecode_dir=data_dir / "bytecode",
+            ),
+            concurrency=function_concurrency,
+            idle_seconds=idle_seconds,
+        )
         self._server: GatewayServer | None = None
         self._durable: LocalDurableService | None = None
         self._saver: PeriodicSaver | None = None
@@ -72,7 +92,10 @@ class LocalStack:
         self._check_data_dir()
         self._check_port()
         restored = self._snapshots.restore()
-        self._durable = LocalDurableService(data_dir=self._data_dir, lambda_endpoint=self.endpoint)
+        # Every worker of every durable function may be busy at once.
+        self._durable = LocalDurableService(
+            data_dir=self._data_dir, lambda_endpoint=self.endpoint, invocation_workers=4 * self._function_concurrency
+        )
         gateway = LocalGateway(
             self.runtime,
             durable_api=self._durable.forward,
@@ -85,8 +108,6 @@ class LocalStack:
         self.deployment = provision(
             endpoint=self.endpoint, runtime=self.runtime, durable=self._durable, config=self._config
         )
-        os.environ.update(self.deployment.shared_environment)
-        composition.reset()
         self.trigger = UploadTrigger(
             events=boto3.client("events"),
             step_functions=boto3.client("stepfunctions"),
@@ -111,6 +132,7 @@ class LocalStack:
         self._snapshots.save()
         if self._durable is not None:
             self._durable.stop()
+        self.runtime.stop()
         if self._server is not None:
             self._server.stop()
         (self._data_dir / STATE_FILE).unlink(missing_ok=True)

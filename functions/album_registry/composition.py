@@ -18,6 +18,7 @@ from album_registry.adapters.fault_injection import FaultPlan
 from album_registry.adapters.s3_image_store import S3ImageStore
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.catalog import load_album_catalog
+from album_registry.domain.models import ExtractedAlbum
 from album_registry.domain.ports import DiscogsTokenSource, PriceEstimator, VisionProvider
 from album_registry.domain.price_estimator import OfflinePriceEstimator
 from album_registry.domain.registration import AlbumRegistration
@@ -47,7 +48,7 @@ def registration() -> AlbumRegistration:
         repository=faults.wrap_repository(repository()),
         clock=SystemClock(),
         images=S3ImageStore(boto3.client("s3")),
-        vision=faults.wrap_vision(vision_provider(settings().vision_provider)),
+        vision=faults.wrap_vision(VisionOnFirstRead(settings().vision_provider)),
         prices=faults.wrap_prices(price_estimator()),
     )
 
@@ -92,6 +93,24 @@ def reset() -> None:
     """
     for cached in (settings, repository, registration, engine_resumer, discogs_token):
         cached.cache_clear()
+
+
+class VisionOnFirstRead:
+    """The configured vision provider, built when a photo is first read.
+
+    Every registry function shares this object graph, but only the functions
+    that read photos carry the provider's libraries (locally, the offline
+    reader's layer), so the others must never import them.
+    """
+
+    def __init__(self, provider_name: str) -> None:
+        self.name = provider_name
+        self._provider: VisionProvider | None = None
+
+    def read_covers(self, image: bytes) -> list[ExtractedAlbum]:
+        if self._provider is None:
+            self._provider = vision_provider(self.name)
+        return self._provider.read_covers(image)
 
 
 def vision_provider(name: str) -> VisionProvider:

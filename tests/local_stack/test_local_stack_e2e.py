@@ -245,3 +245,37 @@ def test_each_seed_example_runs_once_per_execution_name_through_its_alias(runnin
     else:
         assert result["workflowId"] == "seed-showcase"
         assert len(result["processedItems"]) == 3
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``, as ``ps --ppid`` lists them."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # "pid (comm) state ppid ...": comm may hold spaces, so split after ')'.
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended meanwhile
+        if parent == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_the_functions_run_in_awslambdaric_workers_from_their_archives(running_stack):
+    """What ``ps`` shows during a run: each function in an awslambdaric process
+    whose code is the built archive, never the development venv."""
+    execution_ids = upload(running_stack, "uploads/e2e-workers.jpg", (SAMPLES / "shelf-03.jpg").read_bytes())
+    wait_for_status(running_stack, execution_ids, {"waiting_validation"})
+    workers = {}
+    for child in _children(running_stack.process.pid):
+        arguments = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        if b"awslambdaric" in arguments:
+            environment = dict(
+                line.split(b"=", 1) for line in Path(f"/proc/{child}/environ").read_bytes().split(b"\0") if b"=" in line
+            )
+            workers[arguments[-2].decode()] = environment
+    assert "album_registry.handlers.durable_pipeline.handler" in workers
+    assert "album_registry.handlers.step_functions_tasks.process_image_handler" in workers
+    for handler, environment in workers.items():
+        assert b"build/lambda/code/" in environment[b"LAMBDA_TASK_ROOT"], handler
+        assert b".venv" not in environment[b"PYTHONPATH"], handler

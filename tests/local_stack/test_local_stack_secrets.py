@@ -16,9 +16,6 @@ from album_registry import constants
 from album_registry.adapters.discogs_token_secret import SecretsManagerDiscogsToken
 from albums.cli import main
 from albums.local_stack.durable_service import free_loopback_port
-from albums.local_stack.provisioner import runtime_environment
-from albums.local_stack.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
-from albums.local_stack.pulumi_program import run_program
 from tests.local_stack.conftest import RunningStack, start_stack
 
 TOKEN = "LoCaLdIsCoGsToKeN0123456789abcdef"
@@ -32,20 +29,6 @@ def albums_secret(stack: RunningStack, verb: str, *options: str, stdin: str = ""
 def stored_value(stack: RunningStack) -> str:
     secrets = stack.client("secretsmanager")
     return secrets.get_secret_value(SecretId=stack.outputs["discogsTokenSecretName"])["SecretString"]
-
-
-def test_the_in_process_functions_see_the_secrets_name() -> None:
-    program = run_program(LOCAL_STACK_NAME, dict(LOCAL_PROJECT_CONFIG))
-    per_function = {
-        function.inputs["name"]: (function.inputs.get("environment") or {}).get("variables", {})
-        for function in program.of_type("aws:lambda/function:Function")
-    }
-    environment = runtime_environment(per_function)
-    # Only the pricing functions are given it, and the one shared environment keeps it.
-    assert environment[constants.DISCOGS_TOKEN_SECRET_NAME_ENV] == program.exports["discogsTokenSecretName"]
-    assert environment[constants.TABLE_NAME_ENV] == program.exports["tableName"]
-    # A variable the functions set differently is nobody's in particular.
-    assert constants.POWERTOOLS_SERVICE_NAME_ENV not in environment
 
 
 def test_albums_secret_sets_and_clears_the_token_which_survives_a_restart(tmp_path: Path) -> None:
