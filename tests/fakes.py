@@ -37,7 +37,14 @@ class InMemoryAlbumRepository:
 
     def create_execution(self, execution: Execution) -> bool:
         key = (execution.workflowType, execution.executionId)
-        if key in self.executions:
+        stored = self.executions.get(key)
+        own_run = (
+            stored is not None
+            and execution.engineExecutionArn is not None
+            and stored.engineExecutionArn == execution.engineExecutionArn
+            and stored.status is ExecutionStatus.RUNNING
+        )
+        if stored is not None and not own_run:
             return False
         self.executions[key] = execution
         return True
