@@ -41,7 +41,7 @@ def registration(repository: InMemoryAlbumRepository | None = None) -> AlbumRegi
     return AlbumRegistration(
         repository=repository or InMemoryAlbumRepository(),
         clock=SteppingClock(),
-        images=FixedImageStore(),
+        images=FixedImageStore(bucket=UPLOAD.bucket, key=UPLOAD.key, version=UPLOAD.version),
         vision=ScriptedVision(six_covers()),
         prices=OfflinePriceEstimator(),
     )
@@ -265,3 +265,53 @@ def test_a_failed_run_is_not_reported_completed():
     returned = service.complete_execution(workflow, execution.executionId)
     assert returned == repository.get_execution(workflow, execution.executionId)
     assert returned.status is ExecutionStatus.FAILED and returned.completedAt is None
+
+
+def test_a_validated_run_goes_back_to_running():
+    service, repository, execution = started()
+    workflow = WorkflowType.DURABLE_FUNCTIONS
+    service.open_validation(workflow, execution.executionId, timeout_seconds=60, callback_id="cb")
+    service.apply_validation(workflow, execution.executionId, ValidationOutcome(reviewed=True))
+    assert repository.get_execution(workflow, execution.executionId).status is ExecutionStatus.RUNNING
+
+
+def test_completion_times_are_pinned():
+    """startedAt is the clock's first reading; completion reads it once more, a second later."""
+    repository = InMemoryAlbumRepository()
+    service = registration(repository)
+    workflow = WorkflowType.STEP_FUNCTIONS
+    execution = service.prepare_execution(workflow, UPLOAD)
+    assert service.start_execution(execution)
+    completed = service.complete_execution(workflow, execution.executionId)
+    assert execution.startedAt == execution.updatedAt == "2026-11-24T12:00:00.000Z"
+    assert completed.completedAt == completed.updatedAt == "2026-11-24T12:00:01.000Z"
+    assert completed.durationMs == 1000
+    assert (completed.albumCount, completed.pricedCount, completed.priceFailedCount) == (0, 0, 0)
+
+
+def test_the_photo_is_read_at_its_version():
+    """The image store double refuses any other bucket, key or version, as S3 would."""
+    service = registration()
+    assert len(service.process_image(UPLOAD)) == 6
+    for other in (
+        UPLOAD.model_copy(update={"version": "v2"}),
+        UPLOAD.model_copy(update={"bucket": "elsewhere"}),
+        UPLOAD.model_copy(update={"key": "uploads/other.jpg"}),
+    ):
+        with pytest.raises(LookupError):
+            service.process_image(other)
+
+
+def test_extracted_albums_keep_confidence_and_cover_box():
+    from album_registry.domain.models import Album, ExtractedAlbum
+
+    seen = ExtractedAlbum(
+        albumIndex=3, artist="A", albumName="B", year=1970, confidence=0.75, coverBox=(0.1, 0.2, 0.3, 0.4)
+    )
+    album = Album.from_extracted(seen)
+    assert (album.confidence, album.coverBox, album.yearOriginal, album.status) == (
+        0.75,
+        (0.1, 0.2, 0.3, 0.4),
+        1970,
+        AlbumStatus.EXTRACTED,
+    )

@@ -96,7 +96,7 @@ def stored(client: Any) -> dict[tuple[str, str], dict[str, Any]]:
 def core(client: Any) -> tuple[AlbumRegistration, DynamoDbAlbumRepository]:
     repository = DynamoDbAlbumRepository(client, TABLE)
     service = AlbumRegistration(
-        repository=repository, clock=SteppingClock(), images=FixedImageStore(), vision=ScriptedVision(six_covers())
+        repository=repository, clock=SteppingClock(), images=FixedImageStore(bucket=UPLOAD.bucket, key=UPLOAD.key, version=UPLOAD.version), vision=ScriptedVision(six_covers())
     )
     return service, repository
 
