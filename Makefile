@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: test demo clean
+.PHONY: test demo clean mutation
 
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,18 @@ test: $(INSTALLED) $(LAMBDA_BUILT) $(CHROMIUM)
 
 demo: $(INSTALLED) $(LAMBDA_BUILT)
 	$(BIN)/albums demo
+
+# Mutation testing (mutmut, one worker): slow, never part of `make test`.
+MUTATION_DIR := build/mutation
+
+mutation: $(INSTALLED)
+	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)/src
+	cp -r functions/album_registry $(MUTATION_DIR)/src/
+	cp -r functions tests albums statemachine components samples Pulumi.yaml Pulumi.dev.yaml Pulumi.bench.yaml __main__.py $(MUTATION_DIR)/
+	# Tests import the package from src/ (mutmut's copy), never from functions/ (the bundles' sources).
+	sed 's|^pythonpath = \[".", "functions"\]|pythonpath = [".", "src"]|' pyproject.toml > $(MUTATION_DIR)/pyproject.toml
+	cd $(MUTATION_DIR) && ../../$(BIN)/mutmut run --max-children 1 || true
+	cd $(MUTATION_DIR) && ../../$(BIN)/python -m tests.mutation_report
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

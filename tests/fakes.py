@@ -37,7 +37,14 @@ class InMemoryAlbumRepository:
 
     def create_execution(self, execution: Execution) -> bool:
         key = (execution.workflowType, execution.executionId)
-        if key in self.executions:
+        stored = self.executions.get(key)
+        own_run = (
+            stored is not None
+            and execution.engineExecutionArn is not None
+            and stored.engineExecutionArn == execution.engineExecutionArn
+            and stored.status is ExecutionStatus.RUNNING
+        )
+        if stored is not None and not own_run:
             return False
         self.executions[key] = execution
         return True
@@ -91,13 +98,21 @@ class InMemoryAlbumRepository:
         return sorted(found, key=lambda t: t.createdAt)[:limit]
 
 
+class NoSuchObjectError(LookupError):
+    def __init__(self, *, bucket: str, key: str, version: str | None) -> None:
+        super().__init__(f"no object s3://{bucket}/{key} version {version}")
+
+
 class FixedImageStore:
-    def __init__(self, image: bytes = b"shelf photo") -> None:
+    """One stored photo: any other bucket, key or version is missing, as on S3."""
+
+    def __init__(self, *, bucket: str, key: str, version: str | None, image: bytes = b"shelf photo") -> None:
+        self.stored = (bucket, key, version)
         self.image = image
-        self.reads: list[tuple[str, str, str | None]] = []
 
     def read_image(self, *, bucket: str, key: str, version: str | None) -> bytes:
-        self.reads.append((bucket, key, version))
+        if (bucket, key, version) != self.stored:
+            raise NoSuchObjectError(bucket=bucket, key=key, version=version)
         return self.image
 
 

@@ -20,6 +20,7 @@ ORCHESTRATION_FILES: dict[WorkflowType, tuple[str, ...]] = {
         "statemachine/registration.asl.json",
         "statemachine/__init__.py",
         "statemachine/definition.py",
+        "statemachine/table_writes.py",
         "functions/album_registry/handlers/step_functions_tasks.py",
     ),
     WorkflowType.DURABLE_FUNCTIONS: ("functions/album_registry/handlers/durable_pipeline.py",),

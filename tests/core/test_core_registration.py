@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from album_registry.domain.errors import InvalidS3KeyError, PriceEstimationError
+from album_registry.domain.errors import (
+    InvalidS3KeyError,
+    InvalidValidationAnswerError,
+    PriceEstimationError,
+)
+from album_registry.domain.failures import Failure
 from album_registry.domain.models import (
     AlbumCorrection,
     AlbumStatus,
@@ -15,7 +20,12 @@ from album_registry.domain.models import (
     WorkflowType,
 )
 from album_registry.domain.price_estimator import OfflinePriceEstimator
-from album_registry.domain.registration import AlbumRegistration, Upload, ValidationOutcome
+from album_registry.domain.registration import (
+    AlbumRegistration,
+    Upload,
+    ValidationOutcome,
+    parse_validation_answer,
+)
 from tests.fakes import (
     FixedImageStore,
     InMemoryAlbumRepository,
@@ -31,7 +41,7 @@ def registration(repository: InMemoryAlbumRepository | None = None) -> AlbumRegi
     return AlbumRegistration(
         repository=repository or InMemoryAlbumRepository(),
         clock=SteppingClock(),
-        images=FixedImageStore(),
+        images=FixedImageStore(bucket=UPLOAD.bucket, key=UPLOAD.key, version=UPLOAD.version),
         vision=ScriptedVision(six_covers()),
         prices=OfflinePriceEstimator(),
     )
@@ -65,6 +75,30 @@ def test_a_redelivered_upload_starts_nothing_new():
     assert again.executionId == execution.executionId
     assert service.start_execution(again) is False
     assert len(repository.executions) == 1
+
+
+def test_a_run_that_writes_its_own_record_again_is_not_a_duplicate():
+    """A retried first step (or a resent write) finds the record of its own engine run."""
+    repository = InMemoryAlbumRepository()
+    service = registration(repository)
+    workflow = WorkflowType.DURABLE_FUNCTIONS
+    first = service.prepare_execution(workflow, UPLOAD, engine_execution_arn="arn:run/1")
+    assert service.start_execution(first) is True
+    retried = service.prepare_execution(workflow, UPLOAD, engine_execution_arn="arn:run/1")
+    assert service.start_execution(retried) is True
+    other_run = service.prepare_execution(workflow, UPLOAD, engine_execution_arn="arn:run/2")
+    assert service.start_execution(other_run) is False
+    stored = repository.get_execution(workflow, first.executionId)
+    assert stored.engineExecutionArn == "arn:run/1"
+
+
+def test_a_run_that_moved_on_is_not_restarted_by_its_own_record():
+    service, repository, execution = started()
+    workflow = WorkflowType.DURABLE_FUNCTIONS
+    service.fail_execution(workflow, execution.executionId, Failure(code="X", message="x"))
+    again = service.prepare_execution(workflow, UPLOAD)
+    assert service.start_execution(again) is False
+    assert repository.get_execution(workflow, execution.executionId).status is ExecutionStatus.FAILED
 
 
 def test_a_bad_key_is_rejected_before_anything_is_stored():
@@ -147,17 +181,72 @@ def test_completion_counts_priced_and_failed_albums():
     albums = service.apply_validation(workflow, execution.executionId, ValidationOutcome(reviewed=True))
     for album in albums[:5]:
         service.record_price(workflow, execution.executionId, album, service.estimate_price(album))
-    service.record_price_failure(workflow, execution.executionId, albums[5], "market closed")
+    service.record_price_failure(
+        workflow, execution.executionId, albums[5], Failure(code="PriceEstimationError", message="market closed")
+    )
     completed = service.complete_execution(workflow, execution.executionId)
     assert completed.status is ExecutionStatus.COMPLETED
     assert (completed.albumCount, completed.pricedCount, completed.priceFailedCount) == (6, 5, 1)
     assert completed.durationMs > 0
     stored = repository.get_albums(workflow, execution.executionId)
     assert all(a.priceEstimate is not None and a.priceConfidence is not None for a in stored[:5])
-    assert stored[5].priceError == "market closed"
+    assert (stored[5].priceError, stored[5].priceErrorCode) == ("market closed", "PriceEstimationError")
+    assert stored[5].status is AlbumStatus.PRICE_FAILED and stored[5].priceEstimate is None
     # A late failure cannot undo the completion.
-    service.fail_execution(workflow, execution.executionId, "late")
-    assert repository.get_execution(workflow, execution.executionId).status is ExecutionStatus.COMPLETED
+    service.fail_execution(workflow, execution.executionId, Failure(code="Late", message="late"))
+    final = repository.get_execution(workflow, execution.executionId)
+    assert final == completed
+
+
+def test_a_failure_is_stored_as_its_code_and_message():
+    """Property 32: a failed run records the stable code and the short message."""
+    service, repository, execution = started()
+    workflow = WorkflowType.DURABLE_FUNCTIONS
+    service.fail_execution(
+        workflow, execution.executionId, Failure(code="VisionUnavailableError", message="vision down")
+    )
+    failed = repository.get_execution(workflow, execution.executionId)
+    assert (failed.status, failed.errorCode, failed.error) == (
+        ExecutionStatus.FAILED,
+        "VisionUnavailableError",
+        "vision down",
+    )
+    assert failed.updatedAt > execution.updatedAt
+    assert failed.completedAt is None
+
+
+def test_a_price_recorded_after_a_failure_clears_the_error():
+    service, repository, execution = started()
+    workflow = WorkflowType.DURABLE_FUNCTIONS
+    album = repository.get_albums(workflow, execution.executionId)[0]
+    failed = service.record_price_failure(
+        workflow, execution.executionId, album, Failure(code="PriceEstimationError", message="closed")
+    )
+    priced = service.record_price(workflow, execution.executionId, failed, service.estimate_price(album))
+    assert (priced.priceError, priced.priceErrorCode, priced.status) == (None, None, AlbumStatus.PRICED)
+    assert repository.get_albums(workflow, execution.executionId)[0] == priced
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (None, "the answer is empty"),
+        ("", "the answer is empty"),
+        ("not json", "answer: Invalid JSON"),
+        ('{"corrections": []}', "reviewed: Field required"),
+        ('{"reviewed": true, "corrections": [{"albumIndex": 9}]}', "corrections.0.albumIndex"),
+    ],
+)
+def test_a_malformed_validation_answer_is_refused_with_a_short_reason(answer, reason):
+    with pytest.raises(InvalidValidationAnswerError) as raised:
+        parse_validation_answer(answer)
+    assert str(raised.value).startswith(f"validation answer rejected: {reason}")
+    assert "\n" not in str(raised.value)
+
+
+def test_a_validation_answer_is_parsed():
+    answer = ValidationOutcome(reviewed=True, corrections=[AlbumCorrection(albumIndex=2, year=1970)])
+    assert parse_validation_answer(answer.model_dump_json()) == answer
 
 
 def test_placeholder_albums_fail_to_price_with_a_reason():
@@ -166,3 +255,63 @@ def test_placeholder_albums_fail_to_price_with_a_reason():
 
     with pytest.raises(PriceEstimationError, match="album 2"):
         service.estimate_price(Album(albumIndex=2))
+
+
+def test_a_failed_run_is_not_reported_completed():
+    """A final status stands: completing a failed run returns it failed, as stored."""
+    service, repository, execution = started()
+    workflow = WorkflowType.DURABLE_FUNCTIONS
+    service.fail_execution(workflow, execution.executionId, Failure(code="E", message="broke"))
+    returned = service.complete_execution(workflow, execution.executionId)
+    assert returned == repository.get_execution(workflow, execution.executionId)
+    assert returned.status is ExecutionStatus.FAILED and returned.completedAt is None
+
+
+def test_a_validated_run_goes_back_to_running():
+    service, repository, execution = started()
+    workflow = WorkflowType.DURABLE_FUNCTIONS
+    service.open_validation(workflow, execution.executionId, timeout_seconds=60, callback_id="cb")
+    service.apply_validation(workflow, execution.executionId, ValidationOutcome(reviewed=True))
+    assert repository.get_execution(workflow, execution.executionId).status is ExecutionStatus.RUNNING
+
+
+def test_completion_times_are_pinned():
+    """startedAt is the clock's first reading; completion reads it once more, a second later."""
+    repository = InMemoryAlbumRepository()
+    service = registration(repository)
+    workflow = WorkflowType.STEP_FUNCTIONS
+    execution = service.prepare_execution(workflow, UPLOAD)
+    assert service.start_execution(execution)
+    completed = service.complete_execution(workflow, execution.executionId)
+    assert execution.startedAt == execution.updatedAt == "2026-11-24T12:00:00.000Z"
+    assert completed.completedAt == completed.updatedAt == "2026-11-24T12:00:01.000Z"
+    assert completed.durationMs == 1000
+    assert (completed.albumCount, completed.pricedCount, completed.priceFailedCount) == (0, 0, 0)
+
+
+def test_the_photo_is_read_at_its_version():
+    """The image store double refuses any other bucket, key or version, as S3 would."""
+    service = registration()
+    assert len(service.process_image(UPLOAD)) == 6
+    for other in (
+        UPLOAD.model_copy(update={"version": "v2"}),
+        UPLOAD.model_copy(update={"bucket": "elsewhere"}),
+        UPLOAD.model_copy(update={"key": "uploads/other.jpg"}),
+    ):
+        with pytest.raises(LookupError):
+            service.process_image(other)
+
+
+def test_extracted_albums_keep_confidence_and_cover_box():
+    from album_registry.domain.models import Album, ExtractedAlbum
+
+    seen = ExtractedAlbum(
+        albumIndex=3, artist="A", albumName="B", year=1970, confidence=0.75, coverBox=(0.1, 0.2, 0.3, 0.4)
+    )
+    album = Album.from_extracted(seen)
+    assert (album.confidence, album.coverBox, album.yearOriginal, album.status) == (
+        0.75,
+        (0.1, 0.2, 0.3, 0.4),
+        1970,
+        AlbumStatus.EXTRACTED,
+    )

@@ -65,3 +65,34 @@ def test_arbitrary_text_is_accepted_only_when_every_rule_holds(key):
 def test_non_string_keys_are_rejected():
     with pytest.raises(InvalidS3KeyError, match="must be a string"):
         validate_upload_key(None)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "uploads/" + "a" * 1012 + ".jpg",  # exactly 1024 bytes
+        "uploads/" + "é" * 506 + ".jpg",  # 1024 bytes of two-byte letters
+        "uploads/shelf.JPEG",
+        "uploads/a/b/shelf.webp",
+        "uploads/..shelf.png",  # dots inside a name are no segment
+    ],
+)
+def test_keys_at_the_edges_are_accepted(key):
+    assert validate_upload_key(key) == key
+
+
+@pytest.mark.parametrize(
+    ("key", "rule"),
+    [
+        ("uploads/" + "é" * 507 + ".jpg", "longer than 1024 bytes"),  # 1026 bytes, 519 characters
+        ("uploads/a/../b.jpg", "'..' segment"),
+        ("uploads/a/.jpg", "must end in"),
+        ("uploads/.JPEG", "must end in"),
+        ("uploads/a.jpg/", "must end in"),
+        ("uploads/\udcff.jpg", "not valid UTF-8"),
+    ],
+)
+def test_keys_past_the_edges_are_rejected(key, rule):
+    with pytest.raises(InvalidS3KeyError) as raised:
+        validate_upload_key(key)
+    assert rule in raised.value.rule and rule in str(raised.value)

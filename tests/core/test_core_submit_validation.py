@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from album_registry.domain.errors import TaskAlreadyClosedError, TaskNotFoundError
+from album_registry.domain.errors import EngineNoLongerWaitingError, TaskAlreadyClosedError, TaskNotFoundError
 from album_registry.domain.models import TaskStatus, WorkflowType
 from album_registry.domain.registration import AlbumRegistration, Upload, ValidationOutcome
 from album_registry.domain.validation import submit_validation
@@ -14,25 +14,35 @@ from tests.fakes import FixedImageStore, InMemoryAlbumRepository, ScriptedVision
 
 
 class RecordingResumer:
-    def __init__(self) -> None:
+    def __init__(self, refusal: Exception | None = None) -> None:
         self.resumed: list[tuple[str, str, str]] = []
+        self.task_ids: list[str] = []
+        self._refusal = refusal
         self._lock = threading.Lock()
 
     def resume_step_functions(self, task_id: str, task_token: str, payload: str) -> None:
-        with self._lock:
-            self.resumed.append(("sfn", task_token, payload))
+        self._resume("sfn", task_id, task_token, payload)
 
     def resume_durable(self, task_id: str, callback_id: str, payload: str) -> None:
+        self._resume("durable", task_id, callback_id, payload)
+
+    def _resume(self, engine: str, task_id: str, handle: str, payload: str) -> None:
         with self._lock:
-            self.resumed.append(("durable", callback_id, payload))
+            self.task_ids.append(task_id)
+            if self._refusal is not None:
+                raise self._refusal
+            self.resumed.append((engine, handle, payload))
 
 
 def paused(workflow: WorkflowType):
     repository = InMemoryAlbumRepository()
-    service = AlbumRegistration(
-        repository=repository, clock=SteppingClock(), images=FixedImageStore(), vision=ScriptedVision(six_covers())
-    )
     upload = Upload(bucket="b", key="uploads/x.png", version="1")
+    service = AlbumRegistration(
+        repository=repository,
+        clock=SteppingClock(),
+        images=FixedImageStore(bucket=upload.bucket, key=upload.key, version=upload.version),
+        vision=ScriptedVision(six_covers()),
+    )
     execution = service.prepare_execution(workflow, upload)
     service.start_execution(execution)
     service.store_albums(workflow, execution.executionId, service.process_image(upload))
@@ -51,6 +61,34 @@ def test_submit_resumes_the_engine_that_waits(workflow):
     expected_engine = "sfn" if workflow is WorkflowType.STEP_FUNCTIONS else "durable"
     expected_handle = "token-1" if workflow is WorkflowType.STEP_FUNCTIONS else "cb-1"
     assert resumer.resumed == [(expected_engine, expected_handle, outcome.model_dump_json())]
+    assert resumer.task_ids == [task.taskId]
+    assert repository.get_task(workflow, task.taskId) == closed
+    assert closed.completedAt == "2026-11-24T12:00:00.000Z"  # the clock's first reading
+
+
+@pytest.mark.parametrize("workflow", list(WorkflowType))
+def test_an_engine_that_stopped_waiting_leaves_the_task_timed_out(workflow):
+    """The engine timed out first: the task says so, and the person is told."""
+    repository, task = paused(workflow)
+    resumer = RecordingResumer(refusal=EngineNoLongerWaitingError(task_id=task.taskId, reason="expired"))
+    with pytest.raises(EngineNoLongerWaitingError):
+        submit_validation(task.taskId, ValidationOutcome(reviewed=True), repository=repository, resumer=resumer, clock=SteppingClock())
+    stored = repository.get_task(workflow, task.taskId)
+    assert stored.status is TaskStatus.TIMEOUT and stored.completedAt == "2026-11-24T12:00:00.000Z"
+    assert stored.model_copy(update={"status": TaskStatus.PENDING, "completedAt": None}) == task
+
+
+@pytest.mark.parametrize("workflow", list(WorkflowType))
+def test_a_resume_that_fails_reopens_the_task_as_it_was(workflow):
+    repository, task = paused(workflow)
+    resumer = RecordingResumer(refusal=ConnectionError("engine unreachable"))
+    with pytest.raises(ConnectionError):
+        submit_validation(task.taskId, ValidationOutcome(reviewed=True), repository=repository, resumer=resumer, clock=SteppingClock())
+    assert repository.get_task(workflow, task.taskId) == task
+    # Reopened: the next submit goes through.
+    working = RecordingResumer()
+    submit_validation(task.taskId, ValidationOutcome(reviewed=True), repository=repository, resumer=working, clock=SteppingClock())
+    assert len(working.resumed) == 1
 
 
 def test_a_second_submit_is_refused_and_sends_nothing():

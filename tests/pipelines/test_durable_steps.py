@@ -8,7 +8,9 @@ import boto3
 import pytest
 
 from album_registry import composition, constants
-from album_registry.domain.models import AlbumStatus, ExecutionStatus, TaskStatus, WorkflowType
+from album_registry.domain.errors import InvalidValidationAnswerError
+from album_registry.domain.models import AlbumCorrection, AlbumStatus, ExecutionStatus, TaskStatus, WorkflowType
+from album_registry.domain.registration import ValidationOutcome
 from album_registry.handlers import durable_pipeline as steps
 from album_registry.handlers.upload_event import object_created_event
 from albums.local_stack.provisioning import create_upload_bucket
@@ -33,18 +35,23 @@ def configured(dynamodb_table, monkeypatch, shelf_photo):
     composition.reset()
 
 
-def prepared(event) -> dict:
-    return steps.prepare_execution(event, "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/run/1")(step_context())
+RUN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/run/1"
+
+
+def prepared(event, run_arn: str = RUN_ARN) -> dict:
+    return steps.prepare_execution(event, run_arn)(step_context())
 
 
 def test_prepare_execution_stores_the_record_once(configured):
+    """A retry of the step within the same run is that run's; another run's is a duplicate."""
     first = prepared(configured)
-    again = prepared(configured)
-    assert first["isNew"] is True and again["isNew"] is False
-    assert first["executionId"] == again["executionId"]
+    retried = prepared(configured)
+    redelivered = prepared(configured, RUN_ARN.replace("run/1", "run/2"))
+    assert (first["isNew"], retried["isNew"], redelivered["isNew"]) == (True, True, False)
+    assert first["executionId"] == retried["executionId"] == redelivered["executionId"]
     stored = composition.repository().get_execution(WORKFLOW, first["executionId"])
     assert stored.status is ExecutionStatus.RUNNING
-    assert stored.engineExecutionArn.endswith("durable-execution/run/1")
+    assert stored.engineExecutionArn == RUN_ARN
 
 
 def test_process_image_and_store_initial_data(configured):
@@ -72,14 +79,52 @@ def test_price_steps_record_success_and_failure(configured):
     estimate = steps.estimate_price(album)(step_context())
     assert estimate["priceEstimate"] > 0 and estimate["priceSource"] == "offline-model"
     steps.record_price(execution_id, album, estimate)(step_context())
-    steps.record_price_failure(execution_id, {**album, "albumIndex": 2}, "boom")(step_context())
+    failure = {"code": "PriceEstimationError", "message": "boom"}
+    steps.record_price_failure(execution_id, {**album, "albumIndex": 2}, failure)(step_context())
     albums = composition.repository().get_albums(WORKFLOW, execution_id)
     assert [(a.albumIndex, a.status) for a in albums] == [(1, AlbumStatus.PRICED), (2, AlbumStatus.PRICE_FAILED)]
+    assert (albums[1].priceError, albums[1].priceErrorCode) == ("boom", "PriceEstimationError")
 
 
 def test_complete_and_fail_are_final(configured):
     execution_id = prepared(configured)["executionId"]
     completed = steps.complete_execution(execution_id)(step_context())
     assert completed["status"] == "completed"
-    steps.mark_execution_failed(execution_id, "late failure")(step_context())
+    steps.mark_execution_failed(execution_id, {"code": "Late", "message": "late failure"})(step_context())
     assert composition.repository().get_execution(WORKFLOW, execution_id).status is ExecutionStatus.COMPLETED
+
+
+def test_mark_execution_failed_stores_code_and_message(configured):
+    execution_id = prepared(configured)["executionId"]
+    steps.mark_execution_failed(execution_id, {"code": "VisionUnavailableError", "message": "down"})(step_context())
+    stored = composition.repository().get_execution(WORKFLOW, execution_id)
+    assert (stored.status, stored.errorCode, stored.error) == (ExecutionStatus.FAILED, "VisionUnavailableError", "down")
+
+
+@pytest.mark.parametrize("answer", [None, "", "not json", '{"approved": true}'])
+def test_apply_validation_parses_the_answer_and_refuses_a_malformed_one(configured, answer):
+    """The callback's answer is parsed inside the step: a bad one fails the step, nothing is written."""
+    execution_id = prepared(configured)["executionId"]
+    with pytest.raises(InvalidValidationAnswerError):
+        steps.apply_validation(execution_id, answer)(step_context())
+    assert composition.repository().get_execution(WORKFLOW, execution_id).status is ExecutionStatus.RUNNING
+
+
+def test_apply_validation_applies_a_well_formed_answer(configured):
+    execution_id = prepared(configured)["executionId"]
+    upload = prepared(configured)["upload"]
+    steps.store_initial_data(execution_id, steps.process_image(execution_id, upload)(step_context()))(step_context())
+    answer = ValidationOutcome(reviewed=True, corrections=[AlbumCorrection(albumIndex=1, year=1970)])
+    albums = steps.apply_validation(execution_id, answer.model_dump_json())(step_context())
+    assert albums[0]["year"] == 1970 and all(album["status"] == "validated" for album in albums)
+
+
+def test_vision_is_retried_three_times_from_two_seconds():
+    """Property 9: as the ASL's MaxAttempts 3 at IntervalSeconds 2."""
+    from album_registry.domain.errors import VisionUnavailableError
+
+    strategy = steps.VISION_RETRY.retry_strategy
+    error = VisionUnavailableError(provider="p", reason="r")
+    decisions = [strategy(error, attempt) for attempt in (1, 2, 3, 4)]
+    assert [decision.should_retry for decision in decisions] == [True, True, True, False]
+    assert [decision.delay_seconds for decision in decisions[:3]] == [2, 4, 8]

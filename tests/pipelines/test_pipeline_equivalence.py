@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import boto3
+import pytest
 
 from album_registry.domain.models import AlbumCorrection, WorkflowType
 from album_registry.domain.registration import ValidationOutcome
+from album_registry.handlers.upload_event import object_created_event
 from tests.table_items import items_by_pattern
 
 
@@ -58,3 +60,73 @@ def test_a_replayed_durable_execution_gives_an_identical_result(local_pipelines,
         assert step_starts.count(step) == 1, f"{step} ran {step_starts.count(step)} times"
     stored = pipelines.repository.get_execution(workflow, started.execution_id(workflow))
     assert json.loads(outcome.output) == stored.model_dump(mode="json")
+
+
+ACCEPT = ValidationOutcome(reviewed=True)
+ALL_ALBUMS = list(range(1, 7))
+
+
+def assert_alike(pipelines, started, outcomes) -> dict[WorkflowType, list[dict]]:
+    """Both engines ended the same way and stored the same items, field by field."""
+    assert outcomes[WorkflowType.STEP_FUNCTIONS].status == outcomes[WorkflowType.DURABLE_FUNCTIONS].status
+    items = items_by_pattern(boto3.client("dynamodb"), pipelines.table_name)
+    assert items[WorkflowType.STEP_FUNCTIONS] == items[WorkflowType.DURABLE_FUNCTIONS]
+    for workflow in WorkflowType:
+        execution = pipelines.repository.get_execution(workflow, started.execution_id(workflow))
+        assert execution.status.value in ("completed", "failed"), (workflow, execution.status)
+    return items
+
+
+@pytest.mark.parametrize(
+    ("plan", "review", "ending"),
+    [
+        pytest.param({"vision_unavailable_calls": -1}, None, "FAILED", id="vision-down"),
+        pytest.param({"price_failing_albums": [4]}, ACCEPT, "SUCCEEDED", id="one-price-agent-down"),
+        pytest.param({"price_failing_albums": ALL_ALBUMS}, ACCEPT, "SUCCEEDED", id="all-price-agents-down"),
+    ],
+)
+def test_fault_paths_store_alike_items_on_both_engines(local_pipelines, shelf_photo, plan, review, ending):
+    """Properties 30 and 32 on the failure paths: same ending, same items, errors as code + message."""
+    pipelines = local_pipelines(fault_injection=json.dumps(plan))
+    started, outcomes = run_both(pipelines, shelf_photo, review)
+    assert {o.status for o in outcomes.values()} == {ending}
+    items = assert_alike(pipelines, started, outcomes)
+    recorded = [i for i in items[WorkflowType.STEP_FUNCTIONS] if i.get("error") or i.get("priceError")]
+    assert recorded
+    for item in recorded:
+        message = item.get("error") or item["priceError"]
+        assert "Traceback" not in message and "stackTrace" not in message and "\n" not in message
+        assert (item.get("errorCode") or item.get("priceErrorCode")) in ("VisionUnavailableError", "PriceEstimationError")
+
+
+def test_a_malformed_validation_answer_fails_both_engines_alike(local_pipelines, shelf_photo):
+    """The answer is parsed in a step (durable) and in the apply task (ASL): a bad one ends failed."""
+    pipelines = local_pipelines()
+    started = pipelines.upload(shelf_photo, "uploads/malformed.jpg")
+    answer = '{"approved": true}'
+    for workflow in WorkflowType:
+        task = pipelines.wait_for_task(workflow, started.execution_id(workflow))
+        if workflow is WorkflowType.STEP_FUNCTIONS:
+            pipelines.step_functions.send_task_success(taskToken=task.taskToken, output=answer)
+        else:
+            pipelines.durable_runner.send_callback_success(task.callbackId, answer.encode())
+    outcomes = {w: pipelines.wait_for_engine(w, started.engine_arns[w]) for w in WorkflowType}
+    assert {o.status for o in outcomes.values()} == {"FAILED"}
+    assert_alike(pipelines, started, outcomes)
+    for workflow in WorkflowType:
+        failed = pipelines.repository.get_execution(workflow, started.execution_id(workflow))
+        assert failed.errorCode == "InvalidValidationAnswerError"
+        assert failed.error.startswith("validation answer rejected: ")
+
+
+def test_a_redelivered_event_starts_nothing_new_on_either_engine(local_pipelines, shelf_photo):
+    pipelines = local_pipelines()
+    started, outcomes = run_both(pipelines, shelf_photo, ACCEPT)
+    event = object_created_event(
+        bucket=started.bucket, key=started.key, version=started.version, size=len(shelf_photo)
+    )
+    before = items_by_pattern(boto3.client("dynamodb"), pipelines.table_name)
+    again = {w: pipelines.wait_for_engine(w, pipelines.deliver(w, event)) for w in WorkflowType}
+    assert {o.status for o in again.values()} == {"SUCCEEDED"}
+    assert items_by_pattern(boto3.client("dynamodb"), pipelines.table_name) == before
+    assert_alike(pipelines, started, outcomes)

@@ -159,3 +159,26 @@ def test_known_title_refuses_shared_short_and_unknown_titles() -> None:
     assert catalog.known_title("Tidewater Mornings") is None
     weezer = catalog.known_title("weezer")
     assert weezer is not None and weezer.year == 1994
+
+
+@pytest.mark.parametrize(
+    ("artist", "title", "credit"),
+    [
+        ("Prince", "Purple Rain", "Prince and the Revolution"),
+        ("PRINCE", "PARADE", "Prince and the Revolution"),
+        ("Bob Marley", "Natty Dread", "Bob Marley & the Wailers"),
+    ],
+)
+def test_a_lead_name_finds_the_credit_when_the_title_matches(artist: str, title: str, credit: str) -> None:
+    """A cover printing the leader alone gets the catalog's full credit, and the year."""
+    found = CATALOG.find(artist=artist, album_name=title)
+    assert found is not None and found.artist == credit
+    matched = CATALOG.match_cover_text([artist, title])
+    assert matched is not None and matched.album == found
+
+
+def test_a_lead_name_alone_never_takes_another_title() -> None:
+    assert CATALOG.find(artist="Prince", album_name="Natty Dread") is None
+    assert CATALOG.find(artist="Bob Marley", album_name="Purple Rain") is None
+    matched = CATALOG.match_cover_text(["PRINCE", "MIDNIGHT GARDENS"])
+    assert matched is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +30,68 @@ from album_registry.domain.models import (
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-_FINAL_STATUSES = (ExecutionStatus.COMPLETED.value, ExecutionStatus.FAILED.value)
+
+
+@dataclass(frozen=True)
+class WriteCondition:
+    """A write's ConditionExpression with its names and (plain) values.
+
+    The state machine's native DynamoDB tasks render the same conditions
+    (``statemachine/table_writes.py``), so each rule is written here once.
+    """
+
+    expression: str
+    names: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+_STATUS = {"#status": "status"}
+
+
+def new_execution_condition(engine_execution_arn: str | None) -> WriteCondition:
+    """Absent, or written by this same engine run and still running (a resent write)."""
+    if engine_execution_arn is None:
+        return WriteCondition("attribute_not_exists(pk)")
+    return WriteCondition(
+        "attribute_not_exists(pk) OR (#engine = :engine AND #status = :running)",
+        names={**_STATUS, "#engine": "engineExecutionArn"},
+        values={":engine": engine_execution_arn, ":running": ExecutionStatus.RUNNING.value},
+    )
+
+
+def execution_update_condition(new_status: str) -> WriteCondition:
+    """A final status is never left: a late or replayed write is refused."""
+    return WriteCondition(
+        "attribute_exists(pk) AND (NOT #status IN (:completed, :failed) OR #status = :new)",
+        names=dict(_STATUS),
+        values={
+            ":completed": ExecutionStatus.COMPLETED.value,
+            ":failed": ExecutionStatus.FAILED.value,
+            ":new": new_status,
+        },
+    )
+
+
+def first_album_write_condition() -> WriteCondition:
+    """A redelivered first write cannot reset an album that moved on."""
+    return WriteCondition(
+        "attribute_not_exists(pk) OR #status = :extracted",
+        names=dict(_STATUS),
+        values={":extracted": AlbumStatus.EXTRACTED.value},
+    )
+
+
+def task_status_condition(expected_status: str) -> WriteCondition:
+    return WriteCondition("#status = :expected", names=dict(_STATUS), values={":expected": expected_status})
+
+
+def new_task_condition() -> WriteCondition:
+    """A retried wait creates the same task again with a fresh resume handle."""
+    return WriteCondition(
+        "attribute_not_exists(pk) OR #status = :pending",
+        names=dict(_STATUS),
+        values={":pending": TaskStatus.PENDING.value},
+    )
 
 
 def marshal(item: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +132,7 @@ class DynamoDbAlbumRepository:
 
     def create_execution(self, execution: Execution) -> bool:
         return self._put(
-            items.execution_item(execution), condition="attribute_not_exists(pk)"
+            items.execution_item(execution), new_execution_condition(execution.engineExecutionArn)
         )
 
     def get_execution(self, workflow: WorkflowType, execution_id: str) -> Execution | None:
@@ -78,28 +140,19 @@ class DynamoDbAlbumRepository:
         return items.execution_from_item(item) if item else None
 
     def update_execution(self, execution: Execution) -> None:
-        # A final status is never left: a late or replayed write is ignored.
-        self._put(
-            items.execution_item(execution),
-            condition="attribute_exists(pk) AND (NOT #status IN (:completed, :failed) OR #status = :new)",
-            names={"#status": "status"},
-            values={
-                ":completed": ExecutionStatus.COMPLETED.value,
-                ":failed": ExecutionStatus.FAILED.value,
-                ":new": execution.status.value,
-            },
-        )
+        self._put(items.execution_item(execution), execution_update_condition(execution.status.value))
 
     def save_albums(self, workflow: WorkflowType, execution_id: str, albums: list[Album]) -> None:
         """All albums or none; a redelivery cannot reset an album that moved on."""
+        condition = first_album_write_condition()
         puts = [
             {
                 "Put": {
                     "TableName": self._table,
                     "Item": marshal(items.album_item(workflow, execution_id, album)),
-                    "ConditionExpression": "attribute_not_exists(pk) OR #status = :extracted",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": marshal({":extracted": AlbumStatus.EXTRACTED.value}),
+                    "ConditionExpression": condition.expression,
+                    "ExpressionAttributeNames": condition.names,
+                    "ExpressionAttributeValues": marshal(condition.values),
                 }
             }
             for album in albums
@@ -127,25 +180,14 @@ class DynamoDbAlbumRepository:
         self._put(items.album_item(workflow, execution_id, album))
 
     def create_task(self, task: ValidationTask) -> None:
-        # A retried wait creates the same task again with a fresh resume handle.
-        self._put(
-            items.task_item(task),
-            condition="attribute_not_exists(pk) OR #status = :pending",
-            names={"#status": "status"},
-            values={":pending": TaskStatus.PENDING.value},
-        )
+        self._put(items.task_item(task), new_task_condition())
 
     def get_task(self, workflow: WorkflowType, task_id: str) -> ValidationTask | None:
         item = self._get(keys.task_pk(workflow, task_id), keys.TASK_SK)
         return items.task_from_item(item) if item else None
 
     def close_task(self, task: ValidationTask, *, expected_status: str) -> bool:
-        return self._put(
-            items.task_item(task),
-            condition="#status = :expected",
-            names={"#status": "status"},
-            values={":expected": expected_status},
-        )
+        return self._put(items.task_item(task), task_status_condition(expected_status))
 
     def list_executions(
         self, workflow: WorkflowType, *, status: str | None = None, limit: int = 50
@@ -227,25 +269,18 @@ class DynamoDbAlbumRepository:
         )
         return [(str(item["executionId"]), items.album_from_item(item)) for item in found]
 
-    def _put(
-        self,
-        item: dict[str, Any],
-        *,
-        condition: str | None = None,
-        names: dict[str, str] | None = None,
-        values: dict[str, Any] | None = None,
-    ) -> bool:
+    def _put(self, item: dict[str, Any], condition: WriteCondition | None = None) -> bool:
         request: dict[str, Any] = {
             "TableName": self._table,
             "Item": marshal(item),
             "ReturnConsumedCapacity": "TOTAL",
         }
-        if condition:
-            request["ConditionExpression"] = condition
-        if names:
-            request["ExpressionAttributeNames"] = names
-        if values:
-            request["ExpressionAttributeValues"] = marshal(values)
+        if condition is not None:
+            request["ConditionExpression"] = condition.expression
+            if condition.names:
+                request["ExpressionAttributeNames"] = condition.names
+            if condition.values:
+                request["ExpressionAttributeValues"] = marshal(condition.values)
         try:
             self.capacity.add_writes(self._client.put_item(**request))
         except ClientError as error:

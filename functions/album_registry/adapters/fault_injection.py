@@ -69,7 +69,7 @@ class FaultyVision:
             call = self._calls
         unavailable = self._plan.vision_unavailable_calls
         if unavailable == ALWAYS or call <= unavailable:
-            raise VisionUnavailableError(provider=self.name, reason=f"injected throttling (call {call})")
+            raise VisionUnavailableError(provider=self.name, reason="injected throttling")
         if self._plan.vision_unusable_output:
             raise VisionOutputError(provider=self.name, reason="injected unusable output")
         return self._provider.read_covers(image)

@@ -47,6 +47,10 @@ _MIN_FIND_SCORE = 85.0
 _MIN_TITLE_LETTERS = 4
 _LETTERS_PER_SLIP = 8
 _ARTICLES = frozenset({"the", "a", "an"})
+# A credit naming a leader and a backing band ("prince and the revolution",
+# "bob marley and the wailers" once normalised): many covers print the
+# leader's name alone, so the lead name also stands for the credit.
+_BACKED_CREDIT = re.compile(r"^(?P<lead>.+?) and (?:the|his|her) \S.*$")
 
 
 class CatalogAlbum(BaseModel):
@@ -94,6 +98,12 @@ def _match_form(text: str) -> str:
 
 def _without_article(normalized: str) -> str:
     return normalized[4:] if normalized.startswith("the ") and len(normalized) > 4 else normalized
+
+
+def _lead_name(artist: str) -> str:
+    """The leader of a backed credit, or the credit itself: "prince and the revolution" → "prince"."""
+    backed = _BACKED_CREDIT.match(artist)
+    return backed.group("lead") if backed else artist
 
 
 class _Window(NamedTuple):
@@ -147,6 +157,8 @@ class FuzzyAlbumCatalog:
         self._artists = [_without_article(_match_form(album.artist)) for album in self._albums]
         self._compact_titles = [title.replace(" ", "") for title in self._titles]
         self._compact_artists = [artist.replace(" ", "") for artist in self._artists]
+        self._leads = [_lead_name(artist) for artist in self._artists]
+        self._compact_leads = [lead.replace(" ", "") for lead in self._leads]
         # One canonical spelling per normalised artist, for artist-only lookups.
         self._artist_names: dict[str, str] = {}
         for album, artist in zip(self._albums, self._artists, strict=True):
@@ -160,13 +172,20 @@ class FuzzyAlbumCatalog:
         return list(self._albums)
 
     def find(self, *, artist: str, album_name: str) -> CatalogAlbum | None:
-        """The album with this artist and title, allowing small spelling slips."""
+        """The album with this artist and title, allowing small spelling slips.
+
+        The artist may be the credit's lead name alone ("Prince" for "Prince
+        and the Revolution"); what is returned carries the catalog's credit.
+        """
         title = _match_form(album_name).replace(" ", "")
         wanted_artist = _without_article(_match_form(artist)).replace(" ", "")
         if not title or not wanted_artist:
             return None
         title_scores = process.cdist([title], self._compact_titles, scorer=fuzz.ratio)[0]
-        artist_scores = process.cdist([wanted_artist], self._compact_artists, scorer=fuzz.ratio)[0]
+        artist_scores = np.maximum(
+            process.cdist([wanted_artist], self._compact_artists, scorer=fuzz.ratio)[0],
+            process.cdist([wanted_artist], self._compact_leads, scorer=fuzz.ratio)[0],
+        )
         combined = np.minimum(title_scores, artist_scores)
         best = int(np.argmax(combined))
         return self._albums[best] if combined[best] >= _MIN_FIND_SCORE else None
@@ -179,7 +198,10 @@ class FuzzyAlbumCatalog:
         words = text.split()
         compact_text = text.replace(" ", "")
         title_prefilter = process.cdist([compact_text], self._compact_titles, scorer=fuzz.partial_ratio)[0]
-        artist_prefilter = process.cdist([compact_text], self._compact_artists, scorer=fuzz.partial_ratio)[0]
+        artist_prefilter = np.maximum(
+            process.cdist([compact_text], self._compact_artists, scorer=fuzz.partial_ratio)[0],
+            process.cdist([compact_text], self._compact_leads, scorer=fuzz.partial_ratio)[0],
+        )
         candidates = np.flatnonzero(np.minimum(title_prefilter, artist_prefilter) >= _PREFILTER_CUTOFF)
         best: CoverMatch | None = None
         for position in candidates:
@@ -195,7 +217,10 @@ class FuzzyAlbumCatalog:
         overlap only when the name is printed once. Text left unexplained (an
         unknown title by a known artist, say) lowers the score.
         """
-        artist_windows = _matching_windows(self._artists[position], words)[:_WINDOWS_KEPT]
+        artist_windows = _matching_windows(self._artists[position], words)
+        if self._leads[position] != self._artists[position]:
+            artist_windows += _matching_windows(self._leads[position], words)
+        artist_windows = sorted(artist_windows, key=lambda window: -window.score)[:_WINDOWS_KEPT]
         title_windows = _matching_windows(self._titles[position], words)[:_WINDOWS_KEPT]
         best: CoverMatch | None = None
         for artist_window in artist_windows:

@@ -85,3 +85,11 @@ class EngineNoLongerWaitingError(AlbumRegistryError):
         super().__init__(f"validation task {task_id} expired on its engine ({reason})")
         self.task_id = task_id
         self.reason = reason
+
+
+class InvalidValidationAnswerError(AlbumRegistryError):
+    """The answer that resumed a paused workflow is not a validation outcome."""
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(f"validation answer rejected: {reason}")
+        self.reason = reason

@@ -82,7 +82,9 @@ class Album(_Record):
     priceEstimate: float | None = Field(default=None, ge=0)
     priceConfidence: float | None = Field(default=None, ge=0.0, le=1.0)
     priceSource: str | None = None
+    # A lasting price failure: the short message and its stable code.
     priceError: str | None = None
+    priceErrorCode: str | None = None
     status: AlbumStatus = AlbumStatus.EXTRACTED
 
     @classmethod
@@ -111,7 +113,9 @@ class Execution(_Record):
     albumCount: int = Field(default=0, ge=0)
     pricedCount: int | None = Field(default=None, ge=0)
     priceFailedCount: int | None = Field(default=None, ge=0)
+    # Why a failed execution failed: the short message and its stable code.
     error: str | None = None
+    errorCode: str | None = None
     # The engine's own id of the run: a state machine execution ARN or a
     # durable execution ARN, to find its history.
     engineExecutionArn: str | None = None

@@ -64,7 +64,11 @@ class DiscogsTokenSource(Protocol):
 
 class AlbumRepository(Protocol):
     def create_execution(self, execution: Execution) -> bool:
-        """Store a new execution; False when it exists already (a redelivery)."""
+        """Store a new execution; False when another engine run owns it (a redelivery).
+
+        The record of the same engine run (same ``engineExecutionArn``, still
+        running) is written again and counts as stored.
+        """
         ...
 
     def get_execution(self, workflow: WorkflowType, execution_id: str) -> Execution | None: ...

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from album_registry.domain import ids
-from album_registry.domain.errors import ExecutionNotFoundError
+from album_registry.domain.errors import ExecutionNotFoundError, InvalidValidationAnswerError
+from album_registry.domain.failures import Failure
 from album_registry.domain.models import (
     Album,
     AlbumCorrection,
@@ -43,6 +44,21 @@ class ValidationOutcome(BaseModel):
 
     reviewed: bool
     corrections: list[AlbumCorrection] = []
+
+
+FINAL_STATUSES = frozenset({ExecutionStatus.COMPLETED, ExecutionStatus.FAILED})
+
+
+def parse_validation_answer(answer: str | None) -> ValidationOutcome:
+    """The outcome a person's answer carries; anything else is refused with a short reason."""
+    if not answer:
+        raise InvalidValidationAnswerError(reason="the answer is empty")
+    try:
+        return ValidationOutcome.model_validate_json(answer)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "answer"
+        raise InvalidValidationAnswerError(reason=f"{where}: {problem['msg']}") from None
 
 
 class Upload(BaseModel):
@@ -95,7 +111,11 @@ class AlbumRegistration:
         )
 
     def start_execution(self, execution: Execution) -> bool:
-        """Store the new execution; False when this upload is handled already."""
+        """Store the new execution; False when another run handles this upload.
+
+        A record written by this same engine run (a retried step, or a write
+        whose answer was lost and resent) is this run's own, not a duplicate.
+        """
         return self._repository.create_execution(execution)
 
     def process_image(self, upload: Upload) -> list[Album]:
@@ -182,21 +202,33 @@ class AlbumRegistration:
         self, workflow: WorkflowType, execution_id: str, album: Album, estimate: PriceEstimate
     ) -> Album:
         priced = album.model_copy(
-            update={**estimate.model_dump(), "status": AlbumStatus.PRICED, "priceError": None}
+            update={
+                **estimate.model_dump(),
+                "status": AlbumStatus.PRICED,
+                "priceError": None,
+                "priceErrorCode": None,
+            }
         )
         self._repository.save_album(workflow, execution_id, priced)
         return priced
 
     def record_price_failure(
-        self, workflow: WorkflowType, execution_id: str, album: Album, reason: str
+        self, workflow: WorkflowType, execution_id: str, album: Album, failure: Failure
     ) -> Album:
-        failed = album.model_copy(update={"status": AlbumStatus.PRICE_FAILED, "priceError": reason})
+        failed = album.model_copy(
+            update={
+                "status": AlbumStatus.PRICE_FAILED,
+                "priceError": failure.message,
+                "priceErrorCode": failure.code,
+            }
+        )
         self._repository.save_album(workflow, execution_id, failed)
         return failed
 
     def complete_execution(self, workflow: WorkflowType, execution_id: str) -> Execution:
         execution = self._execution(workflow, execution_id)
-        if execution.status is ExecutionStatus.COMPLETED:
+        if execution.status in FINAL_STATUSES:
+            # Ended already (completed by an earlier attempt, or failed): as stored.
             return execution
         albums = self._repository.get_albums(workflow, execution_id)
         finished = self._clock.now()
@@ -216,11 +248,17 @@ class AlbumRegistration:
         self._repository.update_execution(completed)
         return completed
 
-    def fail_execution(self, workflow: WorkflowType, execution_id: str, error: str) -> None:
+    def fail_execution(self, workflow: WorkflowType, execution_id: str, failure: Failure) -> None:
+        """Mark the run failed; a run that already ended keeps its final status."""
         execution = self._execution(workflow, execution_id)
         self._repository.update_execution(
             execution.model_copy(
-                update={"status": ExecutionStatus.FAILED, "error": error[:2000], "updatedAt": self._now()}
+                update={
+                    "status": ExecutionStatus.FAILED,
+                    "error": failure.message,
+                    "errorCode": failure.code,
+                    "updatedAt": self._now(),
+                }
             )
         )
 

@@ -20,6 +20,7 @@ from aws_durable_execution_sdk_python import (
 from aws_durable_execution_sdk_python.config import (
     CompletionConfig,
     Duration,
+    JitterStrategy,
     MapConfig,
     StepConfig,
     WaitForCallbackConfig,
@@ -31,20 +32,25 @@ from botocore.exceptions import ClientError
 
 from album_registry import composition
 from album_registry.domain.errors import VisionUnavailableError
+from album_registry.domain.failures import Failure, failure_of
 from album_registry.domain.models import Album, PriceEstimate, WorkflowType
-from album_registry.domain.registration import Upload, ValidationOutcome
+from album_registry.domain.registration import Upload, ValidationOutcome, parse_validation_answer
 from album_registry.domain import ids
 from album_registry.handlers.observability import emit_validation_wait, logger, metrics_for, timed_step
 from album_registry.handlers.upload_event import upload_from_event
 
 WORKFLOW = WorkflowType.DURABLE_FUNCTIONS
+# Nobody answered: the run goes on with the extracted data, as the ASL's GoOnWithExtractedData.
+TIMED_OUT_ANSWER = ValidationOutcome(reviewed=False).model_dump_json()
 
+# Property 9: three retries after the first attempt, from 2 s, as the ASL's MaxAttempts 3.
 VISION_RETRY = StepConfig(
     retry_strategy=create_retry_strategy(
         RetryStrategyConfig(
-            max_attempts=3,
-            initial_delay=Duration.from_seconds(1),
+            max_attempts=4,
+            initial_delay=Duration.from_seconds(2),
             backoff_rate=2,
+            jitter_strategy=JitterStrategy.NONE,
             retryable_error_types=[VisionUnavailableError],
         )
     )
@@ -131,11 +137,10 @@ def time_out_validation(step_context: StepContext, execution_id: str) -> None:
 
 @durable_step
 @timed_step(WORKFLOW, "apply-validation")
-def apply_validation(step_context: StepContext, execution_id: str, outcome: dict[str, Any]) -> list[dict[str, Any]]:
+def apply_validation(step_context: StepContext, execution_id: str, answer: str | None) -> list[dict[str, Any]]:
+    """Parse the callback's raw answer here, so a malformed one fails this step (and the run)."""
     _in_step("apply-validation", execution_id)
-    albums = composition.registration().apply_validation(
-        WORKFLOW, execution_id, ValidationOutcome.model_validate(outcome)
-    )
+    albums = composition.registration().apply_validation(WORKFLOW, execution_id, parse_validation_answer(answer))
     task = composition.repository().get_task(WORKFLOW, ids.task_id_for_execution(execution_id))
     emit_validation_wait(WORKFLOW, task)
     return [album.model_dump(mode="json") for album in albums]
@@ -157,10 +162,16 @@ def record_price(step_context: StepContext, execution_id: str, album: dict[str, 
 
 @durable_step
 @timed_step(WORKFLOW, "record-price-failure")
-def record_price_failure(step_context: StepContext, execution_id: str, album: dict[str, Any], reason: str) -> None:
+def record_price_failure(
+    step_context: StepContext, execution_id: str, album: dict[str, Any], failure: dict[str, str]
+) -> None:
     _in_step("estimate-price", execution_id)
-    logger.warning("price agent failed", extra={"albumIndex": album["albumIndex"], "reason": reason})
-    composition.registration().record_price_failure(WORKFLOW, execution_id, Album.model_validate(album), reason)
+    recorded = Failure.model_validate(failure)
+    logger.warning(
+        "price agent failed",
+        extra={"albumIndex": album["albumIndex"], "errorCode": recorded.code, "reason": recorded.message},
+    )
+    composition.registration().record_price_failure(WORKFLOW, execution_id, Album.model_validate(album), recorded)
 
 
 @durable_step
@@ -178,24 +189,35 @@ def complete_execution(step_context: StepContext, execution_id: str) -> dict[str
 
 @durable_step
 @timed_step(WORKFLOW, "mark-execution-failed")
-def mark_execution_failed(step_context: StepContext, execution_id: str, error: str) -> None:
+def mark_execution_failed(step_context: StepContext, execution_id: str, failure: dict[str, str]) -> None:
     _in_step("mark-execution-failed", execution_id)
-    logger.error("execution failed", extra={"error": error})
-    composition.registration().fail_execution(WORKFLOW, execution_id, error)
+    recorded = Failure.model_validate(failure)
+    logger.error("execution failed", extra={"errorCode": recorded.code, "error": recorded.message})
+    composition.registration().fail_execution(WORKFLOW, execution_id, recorded)
     metrics = metrics_for(WORKFLOW)
     metrics.add_metric(name="ExecutionsFailed", unit="Count", value=1)
     metrics.flush_metrics()
 
 
+def stored_failure(error: DurableOperationError) -> dict[str, str]:
+    """The code and short message a failed operation is recorded with (no stack trace)."""
+    return failure_of(error_type=error.error_type, message=error.message).model_dump()
+
+
 def price_album(context: DurableContext, item: dict[str, Any], index: int, items: list[dict[str, Any]]) -> str:
-    """One price agent: retried on its own; a lasting failure is recorded, not raised."""
+    """One price agent: retried on its own; a lasting failure, of the estimate or of its
+    write, is recorded on the album, not raised (as the state machine's agent does)."""
     execution_id, album = item["executionId"], item["album"]
     try:
         estimate = context.step(estimate_price(album), name="estimate-price", config=PRICE_RETRY)
+        context.step(record_price(execution_id, album, estimate), name="record-price", config=WRITE_RETRY)
     except DurableOperationError as error:
-        context.step(record_price_failure(execution_id, album, error.message or str(error)), name="record-price-failure")
+        context.step(
+            record_price_failure(execution_id, album, stored_failure(error)),
+            name="record-price-failure",
+            config=WRITE_RETRY,
+        )
         return "price_failed"
-    context.step(record_price(execution_id, album, estimate), name="record-price", config=WRITE_RETRY)
     return "priced"
 
 
@@ -219,11 +241,10 @@ def handler(event: dict[str, Any], context: DurableContext) -> dict[str, Any]:
                 name="wait-for-validation",
                 config=WaitForCallbackConfig(timeout=Duration.from_seconds(timeout_seconds)),
             )
-            outcome = ValidationOutcome.model_validate_json(answer).model_dump(mode="json")
         except CallbackTimeoutError:
             context.step(time_out_validation(execution_id), name="validation-timeout", config=WRITE_RETRY)
-            outcome = ValidationOutcome(reviewed=False).model_dump(mode="json")
-        albums = context.step(apply_validation(execution_id, outcome), name="apply-validation", config=WRITE_RETRY)
+            answer = TIMED_OUT_ANSWER
+        albums = context.step(apply_validation(execution_id, answer), name="apply-validation", config=WRITE_RETRY)
         context.map(
             [{"executionId": execution_id, "album": album} for album in albums],
             price_album,
@@ -236,7 +257,7 @@ def handler(event: dict[str, Any], context: DurableContext) -> dict[str, Any]:
         return context.step(complete_execution(execution_id), name="complete-execution", config=WRITE_RETRY)
     except DurableOperationError as error:
         context.step(
-            mark_execution_failed(execution_id, error.message or str(error)),
+            mark_execution_failed(execution_id, stored_failure(error)),
             name="mark-execution-failed",
             config=WRITE_RETRY,
         )

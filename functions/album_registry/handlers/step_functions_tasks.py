@@ -8,6 +8,7 @@ run business steps, and shape their results for the definition's JSONPath.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,7 +17,7 @@ from album_registry import composition
 from album_registry.adapters.dynamodb_repository import marshal
 from album_registry.domain import ids, items
 from album_registry.domain.models import Album, WorkflowType
-from album_registry.domain.registration import Upload, ValidationOutcome
+from album_registry.domain.registration import Upload, parse_validation_answer
 from album_registry.handlers.observability import (
     emit_validation_wait,
     logger,
@@ -91,7 +92,8 @@ def open_validation_handler(event: dict[str, Any], context: LambdaContext) -> di
 @timed_step(WORKFLOW, "apply-validation")
 def apply_validation_handler(event: dict[str, Any], context: LambdaContext) -> list[dict[str, Any]]:
     _in_step("apply-validation", event)
-    outcome = ValidationOutcome.model_validate(event["outcome"])
+    # The task's output as SendTaskSuccess gave it; parsed as the durable step parses its callback answer.
+    outcome = parse_validation_answer(json.dumps(event["outcome"]))
     albums = composition.registration().apply_validation(WORKFLOW, event["executionId"], outcome)
     task = composition.repository().get_task(WORKFLOW, ids.task_id_for_execution(event["executionId"]))
     emit_validation_wait(WORKFLOW, task)
