@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from albums.local_stack.stack_info import DEFAULT_DATA_DIR, LocalStackInfo
+from albums.local_stack.stack_info import DEFAULT_DATA_DIR, FUNCTION_LOG_DIR, LocalStackInfo
 from albums.stack_outputs import StackOutputs, load_stack_outputs
 
 LOCAL_STACK = "local"
@@ -29,6 +29,8 @@ class StackAccess:
     name: str
     outputs: StackOutputs
     endpoint_url: str | None = None
+    # The local stack's function logs (one file per function), as log groups are on AWS.
+    log_dir: Path | None = None
 
     @property
     def is_local(self) -> bool:
@@ -52,7 +54,12 @@ def open_stack(stack: str, *, outputs_file: Path | None = None, data_dir: Path =
     info = LocalStackInfo.read(data_dir)
     if info is None:
         raise LocalStackNotRunningError(data_dir=data_dir)
-    return StackAccess(name=stack, outputs=StackOutputs.model_validate(info.outputs), endpoint_url=info.endpoint)
+    return StackAccess(
+        name=stack,
+        outputs=StackOutputs.model_validate(info.outputs),
+        endpoint_url=info.endpoint,
+        log_dir=data_dir / FUNCTION_LOG_DIR,
+    )
 
 
 def add_stack_arguments(parser: Any, *, default: str = LOCAL_STACK) -> None:

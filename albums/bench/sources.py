@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -411,19 +412,23 @@ class RunningLocalStackSource(StackHistories):
     gateway serves (the per-function listing that boto3 calls is not routed).
     """
 
-    def __init__(self, *, endpoint_url: str, step_functions: Any, lambda_client: Any, outputs: StackOutputs) -> None:
+    def __init__(
+        self, *, endpoint_url: str, step_functions: Any, lambda_client: Any, outputs: StackOutputs, log_dir: Path | None
+    ) -> None:
         super().__init__(step_functions=step_functions, lambda_client=lambda_client, outputs=outputs)
         self._endpoint_url = endpoint_url.rstrip("/")
+        self._log_dir = log_dir
 
     @classmethod
     def for_stack(
-        cls, endpoint_url: str, client: Callable[[str], Any], outputs: StackOutputs
+        cls, endpoint_url: str, client: Callable[[str], Any], outputs: StackOutputs, log_dir: Path | None = None
     ) -> RunningLocalStackSource:
         return cls(
             endpoint_url=endpoint_url,
             step_functions=client("stepfunctions"),
             lambda_client=client("lambda"),
             outputs=outputs,
+            log_dir=log_dir,
         )
 
     def _durable_executions(self) -> Iterator[dict[str, Any]]:
@@ -450,17 +455,26 @@ class RunningLocalStackSource(StackHistories):
                 bedrock_output_tokens=0,
                 not_measured=(task_time if workflow is WorkflowType.STEP_FUNCTIONS else []) + _NOT_MEASURED_LOCALLY,
                 source=(
-                    "running local stack: only the engines' histories are read (the durable function's "
-                    "invocations from InvocationCompleted events); Lambda task time, table units, S3 GETs "
-                    "and model tokens live in the stack's process and are not measured (counted as 0 in "
-                    "the cost); S3 PUTs are the bench's uploads, one per workflow. Without the handlers' "
-                    "StepDuration lines, a durable step whose start and end are checkpointed together counts "
-                    "as overhead: the durable overhead here is an upper bound"
+                    "running local stack: the engines' histories (the durable function's invocations from "
+                    "InvocationCompleted events) and the StepDuration EMF lines of the functions' log files; "
+                    "Lambda task time, table units, S3 GETs and model tokens are not measured (counted as 0 "
+                    "in the cost); S3 PUTs are the bench's uploads, one per workflow"
                 ),
             )
             for workflow in WorkflowType
         }
 
     def emf_samples(self, start: datetime, end: datetime) -> list[MetricSample] | None:
-        """The handlers print EMF lines to the stack's own stdout: not readable here."""
-        return None
+        """The EMF lines the functions' workers wrote to their log files, as
+        CloudWatch would have them, between ``start`` and ``end``."""
+        if self._log_dir is None or not self._log_dir.is_dir():
+            return None
+        start_ms, end_ms = start.timestamp() * 1000, end.timestamp() * 1000
+        samples = []
+        for log in sorted(self._log_dir.glob("*.log")):
+            with log.open(encoding="utf-8", errors="replace") as lines:
+                for line in lines:
+                    document = emf_document(line)
+                    if document is not None and start_ms <= document["_aws"]["Timestamp"] <= end_ms:
+                        samples += samples_from_emf(document)
+        return samples

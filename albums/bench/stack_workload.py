@@ -89,7 +89,7 @@ class UploadResult(BaseModel):
 
 def source_for(access: StackAccess) -> StackSource:
     if access.endpoint_url is not None:
-        return RunningLocalStackSource.for_stack(access.endpoint_url, access.client, access.outputs)
+        return RunningLocalStackSource.for_stack(access.endpoint_url, access.client, access.outputs, access.log_dir)
     return AwsSource.for_stack(access.client, access.outputs)
 
 

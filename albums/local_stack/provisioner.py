@@ -99,7 +99,7 @@ def _create(
         case "aws:dynamodb/table:Table":
             _ignore_existing(lambda: clients.dynamodb.create_table(**table_request(inputs)))
         case "aws:s3/bucket:Bucket":
-            _ignore_existing(lambda: clients.s3.create_bucket(Bucket=inputs["bucket"]))
+            _create_bucket_once(clients.s3, inputs["bucket"])
         case "aws:s3/bucketVersioning:BucketVersioning":
             status = inputs["versioningConfiguration"]["status"]
             clients.s3.put_bucket_versioning(
@@ -139,6 +139,20 @@ def _create(
             _ignore_existing(
                 lambda: clients.secretsmanager.create_secret(Name=inputs["name"], Description=inputs.get("description", ""))
             )
+
+
+def _create_bucket_once(s3: Any, bucket: str) -> None:
+    """Create the bucket unless a restart brought it back with its objects.
+
+    In us-east-1, CreateBucket on a bucket you own answers 200, and moto then
+    replaces it with an empty one: every restored upload would be lost.
+    """
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+        s3.create_bucket(Bucket=bucket)
 
 
 def _replace_state_machine(step_functions: Any, inputs: Mapping[str, Any]) -> None:

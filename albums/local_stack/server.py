@@ -30,7 +30,7 @@ from albums.local_stack.lambda_workers import DEFAULT_IDLE_SECONDS, WorkerHost, 
 from components.lambda_package import LAMBDA_RUNTIME_LAYER, LAYER_PREFIX, build_layer, local_platform
 from albums.local_stack.persistence import BackendSnapshots, PeriodicSaver
 from albums.local_stack.provisioner import LocalDeployment, provision
-from albums.local_stack.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, STATE_FILE, LocalStackInfo
+from albums.local_stack.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, FUNCTION_LOG_DIR, STATE_FILE, LocalStackInfo
 from albums.local_stack.trigger import UploadTrigger
 
 SAVE_INTERVAL_SECONDS = 5.0
@@ -67,7 +67,7 @@ class LocalStack:
                 interpreter=sys.executable,
                 runtime=build_layer(LAMBDA_RUNTIME_LAYER, local_platform()).tree / LAYER_PREFIX,
                 endpoint=self.endpoint,
-                log_dir=data_dir / "logs",
+                log_dir=data_dir / FUNCTION_LOG_DIR,
                 bytecode_dir=data_dir / "bytecode",
             ),
             concurrency=function_concurrency,

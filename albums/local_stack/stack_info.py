@@ -13,6 +13,8 @@ from pathlib import Path
 DEFAULT_PORT = 4566
 DEFAULT_DATA_DIR = Path(".local-stack")
 STATE_FILE = "stack.json"
+# Under the data dir: one log file per function, what its log group holds on AWS.
+FUNCTION_LOG_DIR = "logs"
 
 NOT_PERSISTED = (
     "Step Functions executions in flight are not saved: after a restart they are gone "

@@ -113,3 +113,15 @@ def test_paused_durable_workflows_survive_a_restart_and_complete(restarted: Rest
 )
 def test_paused_step_functions_workflows_survive_a_restart_and_complete(restarted: Restarted) -> None:
     validate_and_complete(restarted, WorkflowType.STEP_FUNCTIONS)
+
+
+def test_every_upload_comes_back_byte_for_byte_with_its_version(restarted: Restarted) -> None:
+    """The records point at photos: a restart must bring the photos back too."""
+    photos = [path.read_bytes() for path in sorted(SAMPLES.glob("shelf-*.jpg"))]
+    s3, bucket = restarted.stack.client("s3"), restarted.stack.outputs["bucketName"]
+    versions = s3.list_object_versions(Bucket=bucket, Prefix="uploads/restart-")["Versions"]
+    assert sorted(version["Key"] for version in versions) == [f"uploads/restart-{n:02d}.jpg" for n in range(UPLOADS)]
+    for version in versions:
+        number = int(version["Key"].removeprefix("uploads/restart-").removesuffix(".jpg"))
+        stored = s3.get_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])["Body"].read()
+        assert stored == photos[number % len(photos)], version["Key"]
