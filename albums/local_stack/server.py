@@ -27,7 +27,7 @@ from albums.local_stack.durable_service import LocalDurableService
 from albums.local_stack.gateway import GatewayServer, LocalGateway
 from albums.local_stack.lambda_runtime import REGION
 from albums.local_stack.lambda_workers import DEFAULT_IDLE_SECONDS, WorkerHost, WorkerLambdaRuntime
-from components.lambda_package import LAMBDA_RUNTIME_LAYER, LAYER_PREFIX, build_layer, local_platform
+from components.lambda_package import BUILD_ROOT, LAMBDA_RUNTIME_LAYER, LAYER_PREFIX, build_layer, local_platform
 from albums.local_stack.persistence import BackendSnapshots, PeriodicSaver
 from albums.local_stack.provisioner import LocalDeployment, provision
 from albums.local_stack.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, FUNCTION_LOG_DIR, STATE_FILE, LocalStackInfo
@@ -68,7 +68,9 @@ class LocalStack:
                 runtime=build_layer(LAMBDA_RUNTIME_LAYER, local_platform()).tree / LAYER_PREFIX,
                 endpoint=self.endpoint,
                 log_dir=data_dir / FUNCTION_LOG_DIR,
-                bytecode_dir=data_dir / "bytecode",
+                # Shared by every local stack on this machine: the archives' trees are
+                # cached by content, so their bytecode stays valid and cold starts stay short.
+                bytecode_dir=BUILD_ROOT / "bytecode" / local_platform().key,
             ),
             concurrency=function_concurrency,
             idle_seconds=idle_seconds,

@@ -34,7 +34,7 @@ def upload(stack, key: str, body: bytes) -> dict[WorkflowType, str]:
     }
 
 
-def wait_for_status(stack, execution_ids, statuses, timeout=60):
+def wait_for_status(stack, execution_ids, statuses, timeout=180):
     repository = stack.repository()
 
     def reached():
