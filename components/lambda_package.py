@@ -378,8 +378,14 @@ def _cached_build(destination: Path, stage: Callable[[Path], None], elf_machine:
     return read_artifact(zip_path)
 
 
+@cache
 def read_artifact(zip_path: Path) -> BuiltArtifact:
-    """A built zip's figures; its staged tree sits beside it, named without ``.zip``."""
+    """A built zip's figures; its staged tree sits beside it, named without ``.zip``.
+
+    Read once per process: a zip's name carries the hash of its inputs and the
+    build is reproducible, so the file at a path never changes (a layer is
+    tens of MB, and every function of a program run names one).
+    """
     data = zip_path.read_bytes()
     with zipfile.ZipFile(zip_path) as archive:
         unzipped = sum(info.file_size for info in archive.infolist())

@@ -22,7 +22,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from albums.local_stack.durable_service import DurableFunctionSettings, LocalDurableService
-from albums.deploy_check.lambda_checks import declared_functions
+from albums.local_stack.declared_functions import declared_functions
 from albums.local_stack.lambda_runtime import ACCOUNT_ID, REGION
 from albums.local_stack.lambda_workers import FunctionDefinition, WorkerLambdaRuntime
 from albums.local_stack.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME, table_request

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from albums.deploy_check.lambda_checks import DeclaredFunction, declared_functions, size_findings
+from albums.deploy_check.lambda_checks import size_findings
+from albums.local_stack.declared_functions import DeclaredFunction, declared_functions
 from albums.local_stack.pulumi_program import ProgramRun
 from components.lambda_package import REGISTRY_BUNDLE, build_code, read_artifact
 

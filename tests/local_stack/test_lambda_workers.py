@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from albums.deploy_check.lambda_checks import DeclaredFunction, declared_functions
+from albums.local_stack.declared_functions import DeclaredFunction, declared_functions
 from albums.local_stack.lambda_workers import FunctionDefinition, WorkerHost, WorkerLambdaRuntime
 from albums.local_stack.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
 from albums.local_stack.pulumi_program import run_program
