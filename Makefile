@@ -41,7 +41,7 @@ MUTATION_DIR := build/mutation
 mutation: $(INSTALLED)
 	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)/src
 	cp -r functions/album_registry $(MUTATION_DIR)/src/
-	cp -r functions tests albums statemachine components samples Pulumi.yaml Pulumi.dev.yaml Pulumi.bench.yaml __main__.py $(MUTATION_DIR)/
+	cp -r functions tests albums local_aws statemachine components samples Pulumi.yaml Pulumi.dev.yaml Pulumi.bench.yaml __main__.py $(MUTATION_DIR)/
 	# Tests import the package from src/ (mutmut's copy), never from functions/ (the bundles' sources).
 	sed 's|^pythonpath = \[".", "functions"\]|pythonpath = [".", "src"]|' pyproject.toml > $(MUTATION_DIR)/pyproject.toml
 	cd $(MUTATION_DIR) && ../../$(BIN)/mutmut run --max-children 1 || true

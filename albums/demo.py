@@ -32,8 +32,8 @@ from albums.bench.cost_model import (
     load_price_table,
     step_functions_cost,
 )
-from albums.local_stack.durable_service import free_loopback_port
-from albums.local_stack.server import LocalStack
+from local_aws.durable_service import free_loopback_port
+from local_aws.server import LocalStack
 from albums.stack_access import StackAccess
 from albums.stack_outputs import StackOutputs
 

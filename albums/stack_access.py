@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from albums.local_stack.stack_info import DEFAULT_DATA_DIR, FUNCTION_LOG_DIR, LocalStackInfo
+from local_aws.stack_info import DEFAULT_DATA_DIR, FUNCTION_LOG_DIR, LocalStackInfo
 from albums.stack_outputs import StackOutputs, load_stack_outputs
 
 LOCAL_STACK = "local"

@@ -264,7 +264,7 @@ OFFLINE_VISION_LAYER = LayerSpec(
 # What the Lambda runtime itself brings (its runtime interface client), for the
 # local stack's workers; no function archive carries it.
 LAMBDA_RUNTIME_LAYER = LayerSpec(
-    "lambda-runtime-interface-client", PROJECT_ROOT / "albums" / "local_stack" / "runtime-requirements.txt"
+    "lambda-runtime-interface-client", PROJECT_ROOT / "local_aws" / "runtime-requirements.txt"
 )
 LAYERS = (*(bundle.layer for bundle in BUNDLES), OFFLINE_VISION_LAYER)
 

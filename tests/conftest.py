@@ -10,7 +10,7 @@ import pytest
 from hypothesis import settings
 from moto import mock_aws
 
-from albums.local_stack.provisioning import create_registry_table
+from local_aws.provisioning import create_registry_table
 
 settings.register_profile("project", max_examples=100, deadline=None)
 settings.load_profile("project")

@@ -36,7 +36,7 @@ from album_registry.domain.registration import Upload
 from album_registry.handlers.upload_event import upload_from_event
 from albums.bench.collector import HistoryTruncatedError, LambdaUsage, PhaseUsage, lambda_usage_from_durations
 from albums.bench.emf import MetricSample, emf_document, samples_from_emf
-from albums.local_stack.pipelines import LocalPipelines
+from local_aws.pipelines import LocalPipelines
 from albums.stack_outputs import StackOutputs
 
 _BEDROCK_TOKENS = {"inputTokens": "input", "outputTokens": "output"}

@@ -25,7 +25,7 @@ from album_registry.handlers.observability import METRICS_NAMESPACES, logger
 from albums.bench.collector import ExecutionMeasurement, PhaseUsage, measure, step_intervals_from_metrics
 from albums.bench.emf import EmfCapture, MetricSample
 from albums.bench.sources import ApiCallCounter, LocalSource
-from albums.local_stack.pipelines import LocalPipelines
+from local_aws.pipelines import LocalPipelines
 from albums.samples.shelf_photos import generate_shelf_set
 
 PHOTO_SEED = 20261124

@@ -25,7 +25,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from album_registry.domain.models import WorkflowType
-from albums.local_stack.stack_info import DEFAULT_DATA_DIR
+from local_aws.stack_info import DEFAULT_DATA_DIR
 
 LOCAL_STACK = "local"
 STACK_DEADLINE_SECONDS = 900.0

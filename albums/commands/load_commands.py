@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from albums.local_stack.stack_info import LocalStackInfo
+from local_aws.stack_info import LocalStackInfo
 from albums.stack_access import (
     LocalStackNotRunningError,
     add_stack_arguments,

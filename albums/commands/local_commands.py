@@ -14,7 +14,7 @@ from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
 from album_registry.domain.errors import InvalidS3KeyError
 from album_registry.domain.models import WorkflowType
 from album_registry.domain.s3_keys import UPLOAD_PREFIX, validate_upload_key
-from albums.local_stack.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, NOT_PERSISTED, LocalStackInfo
+from local_aws.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, NOT_PERSISTED, LocalStackInfo
 from albums.stack_access import add_stack_arguments, stack_from_arguments
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -60,7 +60,7 @@ def local_stack_config(validation_timeout: int | None) -> dict[str, object]:
 
 def local_up(args: argparse.Namespace) -> int:
     # The engines are imported only by the verb that runs them: other verbs start fast.
-    from albums.local_stack.server import LocalStack, LocalStackStartError
+    from local_aws.server import LocalStack, LocalStackStartError
 
     started = time.perf_counter()
     concurrency = {} if args.concurrency is None else {"function_concurrency": args.concurrency}

@@ -18,9 +18,9 @@ from albums.deploy_check.asl_check import asl_findings
 from albums.deploy_check.findings import Finding
 from albums.deploy_check.iam_check import iam_findings
 from albums.deploy_check.lambda_checks import import_closure, size_findings
-from albums.local_stack.declared_functions import DeclaredFunction, declared_functions
+from local_aws.declared_functions import DeclaredFunction, declared_functions
 from albums.deploy_check.program_check import STATE_MACHINE_TYPE, policy_documents
-from albums.local_stack.pulumi_program import ProgramRun, run_program, stack_file_config
+from local_aws.pulumi_program import ProgramRun, run_program, stack_file_config
 from components.lambda_package import (
     AWS_PLATFORM,
     BUNDLES,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from albums.deploy_check.findings import Finding
 from albums.deploy_check.import_closure import ImportResult, import_handler
-from albums.local_stack.declared_functions import DeclaredFunction
+from local_aws.declared_functions import DeclaredFunction
 from components.lambda_package import UNZIPPED_LIMIT_BYTES, ZIPPED_UPLOAD_LIMIT_BYTES, build_layer, host_platform
 
 def size_findings(functions: list[DeclaredFunction]) -> list[Finding]:

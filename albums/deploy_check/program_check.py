@@ -9,7 +9,7 @@ from typing import Any
 from albums.deploy_check.asl_check import asl_findings
 from albums.deploy_check.findings import Finding
 from albums.deploy_check.iam_check import PolicyDocument, iam_findings
-from albums.local_stack.pulumi_program import ProgramRun
+from local_aws.pulumi_program import ProgramRun
 
 STATE_MACHINE_TYPE = "aws:sfn/stateMachine:StateMachine"
 

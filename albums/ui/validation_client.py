@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from albums.local_stack.stack_info import DEFAULT_DATA_DIR, LocalStackInfo
+from local_aws.stack_info import DEFAULT_DATA_DIR, LocalStackInfo
 from albums.stack_access import StackAccess, open_stack
 from albums.stack_outputs import load_stack_outputs
 from albums.ui.api_transport import (

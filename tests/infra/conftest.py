@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from albums.local_stack.pulumi_program import (
+from local_aws.pulumi_program import (
     ASSUMED_ACCOUNT_ID,
     PROJECT,
     ProgramRun,

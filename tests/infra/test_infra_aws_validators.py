@@ -26,7 +26,7 @@ from albums.deploy_check import (
     wildcard_actions,
 )
 from albums.deploy_check.program_check import STATE_MACHINE_TYPE
-from albums.local_stack.pulumi_program import ProgramRun
+from local_aws.pulumi_program import ProgramRun
 from components.iam_policies import LOG_DELIVERY_SID, XRAY_SID, allow
 
 RUNS = ["dev_run", "bench_run", "assumed_role_run"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from album_registry.domain import keys
-from albums.local_stack.pulumi_program import ProgramRun
+from local_aws.pulumi_program import ProgramRun
 
 
 def test_bucket_name_carries_stack_account_and_region(dev_run: ProgramRun) -> None:

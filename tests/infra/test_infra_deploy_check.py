@@ -9,7 +9,7 @@ import pytest
 
 from albums.cli import main
 from albums.deploy_check.checklist import print_results, run_checks
-from albums.local_stack.pulumi_program import PROJECT, stack_file_config
+from local_aws.pulumi_program import PROJECT, stack_file_config
 from albums.deploy_check.import_closure import import_handler
 from components.lambda_package import LAYER_PREFIX, REGISTRY_BUNDLE, build_code, build_layer, host_platform
 

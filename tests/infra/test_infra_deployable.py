@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from albums.deploy_check.lambda_checks import size_findings
-from albums.local_stack.declared_functions import DeclaredFunction, declared_functions
-from albums.local_stack.pulumi_program import ProgramRun
+from local_aws.declared_functions import DeclaredFunction, declared_functions
+from local_aws.pulumi_program import ProgramRun
 from components.lambda_package import REGISTRY_BUNDLE, build_code, read_artifact
 
 

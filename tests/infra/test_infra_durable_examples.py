@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from albums.local_stack.pulumi_program import ProgramRun
+from local_aws.pulumi_program import ProgramRun
 from components.durable_examples import EXAMPLE_HANDLERS
 from components.lambda_package import DURABLE_EXAMPLES_BUNDLE, build_code
 

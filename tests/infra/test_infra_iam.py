@@ -21,8 +21,8 @@ from components.iam_policies import (
 from components.settings import bedrock_model_arns
 from statemachine.definition import TEMPLATE_PATH
 from albums.deploy_check import policy_documents
-from albums.local_stack.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
-from albums.local_stack.pulumi_program import PROJECT, ProgramRun, run_program, stack_file_config
+from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
+from local_aws.pulumi_program import PROJECT, ProgramRun, run_program, stack_file_config
 
 BEDROCK_SID = "InvokeVisionModel"
 

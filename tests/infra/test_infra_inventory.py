@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from albums.local_stack.pulumi_program import ProgramRun
+from local_aws.pulumi_program import ProgramRun
 
 COMPONENT_TYPES = {
     "vinyl:index:LambdaCode": "lambda-code",

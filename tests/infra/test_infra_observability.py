@@ -6,7 +6,7 @@ import json
 
 from components.observability import DURABLE_EXECUTION_METRICS, STEP_FUNCTIONS_EXECUTION_METRICS
 from album_registry.constants import METRICS_NAMESPACES
-from albums.local_stack.pulumi_program import ProgramRun
+from local_aws.pulumi_program import ProgramRun
 
 
 def test_dashboard_rows_pair_step_functions_left_with_durable_right(dev_run: ProgramRun) -> None:

@@ -11,7 +11,7 @@ from album_registry import constants
 from album_registry.domain.models import WorkflowType
 from album_registry.constants import METRICS_NAMESPACES, VALIDATION_API_METRICS_NAMESPACE
 from statemachine.definition import PLACEHOLDERS, load_template
-from albums.local_stack.pulumi_program import ProgramRun
+from local_aws.pulumi_program import ProgramRun
 
 TASK_HANDLERS = {
     f"album_registry.handlers.step_functions_tasks.{name}_handler"

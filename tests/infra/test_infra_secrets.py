@@ -9,7 +9,7 @@ import pytest
 
 from album_registry import constants
 from components.iam_policies import DISCOGS_TOKEN_SID, SECRET_READ_ACTIONS
-from albums.local_stack.pulumi_program import ProgramRun, RecordedResource, secret_arn
+from local_aws.pulumi_program import ProgramRun, RecordedResource, secret_arn
 
 # The Step Functions price agent and the durable pipeline, which runs its own price agents.
 PRICING_HANDLERS = {

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from album_registry import constants
 from albums.stack_outputs import REQUIRED_KEYS, StackOutputs
 from components.settings import StackSettings, bedrock_model_arns
-from albums.local_stack.pulumi_program import (
+from local_aws.pulumi_program import (
     ASSUMED_ACCOUNT_ID,
     PROJECT,
     PROJECT_ROOT,

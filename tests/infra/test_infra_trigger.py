@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from album_registry.domain.errors import InvalidS3KeyError
 from album_registry.domain.s3_keys import IMAGE_EXTENSIONS, UPLOAD_PREFIX, validate_upload_key
 from components.trigger import extension_spellings, upload_event_pattern
-from albums.local_stack.pulumi_program import ProgramRun
+from local_aws.pulumi_program import ProgramRun
 
 
 def _targets(run: ProgramRun) -> dict[str, dict[str, Any]]:

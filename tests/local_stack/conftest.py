@@ -18,8 +18,8 @@ import pytest
 
 from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
 from album_registry.adapters.engine_resumer import Boto3EngineResumer
-from albums.local_stack.durable_service import free_loopback_port
-from albums.local_stack.stack_info import LocalStackInfo
+from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import LocalStackInfo
 
 STARTUP_TIMEOUT_SECONDS = 60
 # Generous: on a loaded 2-core machine saving and stopping can take a while.

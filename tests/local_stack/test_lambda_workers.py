@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from albums.local_stack.declared_functions import DeclaredFunction, declared_functions
-from albums.local_stack.lambda_workers import FunctionDefinition, WorkerHost, WorkerLambdaRuntime
-from albums.local_stack.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
-from albums.local_stack.pulumi_program import run_program
+from local_aws.declared_functions import DeclaredFunction, declared_functions
+from local_aws.lambda_workers import FunctionDefinition, WorkerHost, WorkerLambdaRuntime
+from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
+from local_aws.pulumi_program import run_program
 from components.lambda_package import LAMBDA_RUNTIME_LAYER, LAYER_PREFIX, build_layer, local_platform
 
 HANDLERS = '''

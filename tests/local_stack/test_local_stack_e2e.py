@@ -15,9 +15,9 @@ from album_registry.domain import ids
 from album_registry.domain.models import AlbumCorrection, ExecutionStatus, WorkflowType
 from album_registry.domain.registration import ValidationOutcome
 from album_registry.domain.validation import submit_validation
-from albums.local_stack.durable_service import free_loopback_port
-from albums.local_stack.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
-from albums.local_stack.pulumi_program import run_program
+from local_aws.durable_service import free_loopback_port
+from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
+from local_aws.pulumi_program import run_program
 from tests.local_stack.conftest import start_stack, wait_until
 from tests.table_items import items_by_pattern
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from albums.local_stack.pipelines import LocalPipelines
+from local_aws.pipelines import LocalPipelines
 
 SAMPLE_PHOTO = Path(__file__).resolve().parents[2] / "samples" / "shelf-01.jpg"
 _instances = itertools.count(1)

@@ -13,7 +13,7 @@ from album_registry.domain.models import AlbumCorrection, AlbumStatus, Execution
 from album_registry.domain.registration import ValidationOutcome
 from album_registry.handlers import durable_pipeline as steps
 from album_registry.handlers.upload_event import object_created_event
-from albums.local_stack.provisioning import create_upload_bucket
+from local_aws.provisioning import create_upload_bucket
 from aws_durable_execution_sdk_python import StepContext
 
 WORKFLOW = WorkflowType.DURABLE_FUNCTIONS

@@ -17,7 +17,7 @@ from album_registry.domain import items, keys
 from album_registry.domain.models import ExecutionStatus, TaskStatus, WorkflowType
 from album_registry.handlers.observability import logger
 
-from albums.local_stack.pipelines import LocalPipelines
+from local_aws.pipelines import LocalPipelines
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 ENGINES = pytest.mark.parametrize("workflow", list(WorkflowType), ids=lambda w: w.short_name)

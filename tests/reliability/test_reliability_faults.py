@@ -32,7 +32,7 @@ from album_registry.domain.vision import extract_albums
 from album_registry.handlers.upload_event import object_created_event
 from album_registry.handlers.validation_api import build_app
 
-from albums.local_stack.pipelines import LocalPipelines
+from local_aws.pipelines import LocalPipelines
 from tests.reliability.conftest import (
     ENGINES,
     JsonLogs,

@@ -18,7 +18,7 @@ from album_registry.domain.models import ExecutionStatus, WorkflowType
 from album_registry.domain.registration import ValidationOutcome
 from PIL import Image
 
-from albums.local_stack.pipelines import LocalPipelines
+from local_aws.pipelines import LocalPipelines
 from tests.reliability.conftest import (
     SAMPLES,
     table_items,

@@ -3,7 +3,7 @@
 Durable executions live in the runner's sqlite store and must all complete
 once validated. Step Functions executions run in moto's interpreter threads,
 which the stack cannot save: that half is an expected failure naming the
-limitation (albums/local_stack/persistence.py), and must not pass silently.
+limitation (local_aws/persistence.py), and must not pass silently.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from album_registry.domain.models import (
 from album_registry.domain.registration import ValidationOutcome
 from album_registry.domain.validation import submit_validation
 
-from albums.local_stack.durable_service import free_loopback_port
+from local_aws.durable_service import free_loopback_port
 from tests.local_stack.conftest import RunningStack, start_stack, wait_until
 from tests.reliability.conftest import SAMPLES
 
@@ -108,7 +108,7 @@ def test_paused_durable_workflows_survive_a_restart_and_complete(restarted: Rest
     reason=(
         "Known limitation of the local stack: Step Functions executions in flight run in moto's "
         "interpreter threads and are not persisted, so after a restart their task tokens are unknown "
-        "(albums/local_stack/persistence.py, stack_info.NOT_PERSISTED). In AWS, Step Functions keeps them."
+        "(local_aws/persistence.py, stack_info.NOT_PERSISTED). In AWS, Step Functions keeps them."
     ),
 )
 def test_paused_step_functions_workflows_survive_a_restart_and_complete(restarted: Restarted) -> None:

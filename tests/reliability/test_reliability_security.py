@@ -34,8 +34,8 @@ from album_registry.handlers import step_functions_tasks
 from album_registry.handlers.upload_event import object_created_event, upload_from_event
 from album_registry.handlers.validation_api import build_app
 
-from albums.local_stack.durable_service import free_loopback_port
-from albums.local_stack.pipelines import LocalPipelines
+from local_aws.durable_service import free_loopback_port
+from local_aws.pipelines import LocalPipelines
 from tests.reliability.conftest import JsonLogs, wait_for_pending_task
 from tests.validation.function_url_events import FakeLambdaContext, function_url_event
 

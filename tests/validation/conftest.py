@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 
 from album_registry import composition, constants
-from albums.local_stack.pipelines import LocalPipelines
+from local_aws.pipelines import LocalPipelines
 
 BUCKET = "albums-test-shelf-photos"
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -31,7 +31,7 @@ from album_registry.domain.registration import ValidationOutcome, timestamp
 from album_registry.handlers import validation_api
 from album_registry.handlers.observability import SERVICE_NAME
 from album_registry.handlers.validation_api import S3PresignedImageLinks, build_app
-from albums.local_stack.provisioning import create_registry_table
+from local_aws.provisioning import create_registry_table
 from tests.validation.conftest import BUCKET, NOW, FixedClock
 from tests.validation.function_url_events import FakeLambdaContext, function_url_event
 

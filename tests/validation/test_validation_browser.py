@@ -13,7 +13,7 @@ from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain.models import WorkflowType
 from album_registry.handlers.validation_api import S3PresignedImageLinks, build_app
-from albums.local_stack.pipelines import LocalPipelines
+from local_aws.pipelines import LocalPipelines
 from albums.ui.api_transport import InProcessTransport
 from albums.ui.server import UiServer
 from tests.validation.conftest import SAMPLE_PHOTO

@@ -18,7 +18,7 @@ from album_registry.domain.models import WorkflowType
 from album_registry.handlers import validation_api
 from albums.cli import main
 from albums.commands.validation_commands import InvalidSettingError, parse_settings
-from albums.local_stack.pipelines import LocalPipelines
+from local_aws.pipelines import LocalPipelines
 from tests.validation.conftest import SAMPLE_PHOTO
 
 UNKNOWN_TASK = "task-sf-" + "0" * 32

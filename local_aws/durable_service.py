@@ -26,7 +26,7 @@ from aws_durable_execution_sdk_python_testing.stores.base import StoreType
 from aws_durable_execution_sdk_python_testing.threads import DaemonThreadPool
 from aws_durable_execution_sdk_python_testing.web.server import WebServiceConfig
 
-from albums.local_stack.lambda_runtime import ACCOUNT_ID, REGION, function_name_from_identifier
+from local_aws.lambda_runtime import ACCOUNT_ID, REGION, function_name_from_identifier
 
 HANDLER_INVOKE_HEADER = "HTTP_X_DEX_HANDLER_INVOKE"
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}

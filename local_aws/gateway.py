@@ -17,7 +17,7 @@ from moto.core.config import default_user_config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from albums.local_stack.lambda_runtime import LambdaInvoker, UnknownFunctionError
+from local_aws.lambda_runtime import LambdaInvoker, UnknownFunctionError
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations$")
 DURABLE_API_PREFIX = "/2025-12-01/durable-execution"

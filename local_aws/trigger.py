@@ -21,7 +21,7 @@ from moto.backends import get_backend
 from moto.events.models import EventPattern
 
 from album_registry.handlers.upload_event import object_created_event
-from albums.local_stack.lambda_runtime import ACCOUNT_ID, REGION
+from local_aws.lambda_runtime import ACCOUNT_ID, REGION
 
 logger = logging.getLogger(__name__)
 DELIVERY_ATTEMPTS = 3

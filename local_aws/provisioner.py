@@ -2,7 +2,7 @@
 
 The program (``__main__.py``) runs under Pulumi mocks for a stack named
 ``local``; every resource it declares is recorded with its resolved inputs
-(``albums.local_stack.pulumi_program``), then created here on the local
+(``local_aws.pulumi_program``), then created here on the local
 endpoint: the table with the program's key schema, the bucket with its
 versioning and EventBridge switch, the Discogs token's secret (without a
 value, as on AWS), each Lambda registered with the worker runtime as the
@@ -21,12 +21,12 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from albums.local_stack.durable_service import DurableFunctionSettings, LocalDurableService
-from albums.local_stack.declared_functions import declared_functions
-from albums.local_stack.lambda_runtime import ACCOUNT_ID, REGION
-from albums.local_stack.lambda_workers import FunctionDefinition, WorkerLambdaRuntime
-from albums.local_stack.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME, table_request
-from albums.local_stack.pulumi_program import ProgramRun, RecordedResource, run_program
+from local_aws.durable_service import DurableFunctionSettings, LocalDurableService
+from local_aws.declared_functions import declared_functions
+from local_aws.lambda_runtime import ACCOUNT_ID, REGION
+from local_aws.lambda_workers import FunctionDefinition, WorkerLambdaRuntime
+from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME, table_request
+from local_aws.pulumi_program import ProgramRun, RecordedResource, run_program
 
 
 

@@ -23,15 +23,15 @@ import sys
 
 import boto3
 
-from albums.local_stack.durable_service import LocalDurableService
-from albums.local_stack.gateway import GatewayServer, LocalGateway
-from albums.local_stack.lambda_runtime import REGION
-from albums.local_stack.lambda_workers import DEFAULT_IDLE_SECONDS, WorkerHost, WorkerLambdaRuntime
+from local_aws.durable_service import LocalDurableService
+from local_aws.gateway import GatewayServer, LocalGateway
+from local_aws.lambda_runtime import REGION
+from local_aws.lambda_workers import DEFAULT_IDLE_SECONDS, WorkerHost, WorkerLambdaRuntime
 from components.lambda_package import BUILD_ROOT, LAMBDA_RUNTIME_LAYER, LAYER_PREFIX, build_layer, local_platform
-from albums.local_stack.persistence import BackendSnapshots, PeriodicSaver
-from albums.local_stack.provisioner import LocalDeployment, provision
-from albums.local_stack.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, FUNCTION_LOG_DIR, STATE_FILE, LocalStackInfo
-from albums.local_stack.trigger import UploadTrigger
+from local_aws.persistence import BackendSnapshots, PeriodicSaver
+from local_aws.provisioner import LocalDeployment, provision
+from local_aws.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, FUNCTION_LOG_DIR, STATE_FILE, LocalStackInfo
+from local_aws.trigger import UploadTrigger
 
 SAVE_INTERVAL_SECONDS = 5.0
 # Execution environments per function. Lambda's default account limit is far

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from albums.local_stack.pulumi_program import ProgramRun, RecordedResource
+from local_aws.pulumi_program import ProgramRun, RecordedResource
 from components.lambda_package import LAYERS, BuiltArtifact, LayerSpec, read_artifact
 
 FUNCTION_TYPE = "aws:lambda/function:Function"

@@ -33,7 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from albums.local_stack.lambda_runtime import (
+from local_aws.lambda_runtime import (
     ACCOUNT_ID,
     REGION,
     InvocationRecord,

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from albums.local_stack.lambda_runtime import REGION
-from albums.local_stack.pulumi_program import run_program
+from local_aws.lambda_runtime import REGION
+from local_aws.pulumi_program import run_program
 
 LOCAL_STACK_NAME = "local"
 LOCAL_PROJECT_CONFIG: dict[str, object] = {

@@ -31,9 +31,9 @@ from album_registry.domain.registration import ValidationOutcome
 from album_registry.domain.validation import submit_validation
 from album_registry.handlers import durable_pipeline
 from album_registry.handlers.upload_event import object_created_event, upload_from_event
-from albums.local_stack.gateway import GatewayServer, LocalGateway
-from albums.local_stack.lambda_runtime import ACCOUNT_ID, REGION, LocalLambdaRuntime
-from albums.local_stack.provisioning import create_registry_table, create_upload_bucket
+from local_aws.gateway import GatewayServer, LocalGateway
+from local_aws.lambda_runtime import ACCOUNT_ID, REGION, LocalLambdaRuntime
+from local_aws.provisioning import create_registry_table, create_upload_bucket
 from components.step_functions_pipeline import TASK_FUNCTIONS
 from statemachine import render_definition
 
