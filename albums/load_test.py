@@ -6,10 +6,19 @@ completed in time) and duplicated (more than one record for one upload and
 pattern, or more than six albums in one execution), and reports latency from
 the upload to the execution's completion, plus the stack process's peak
 memory (``VmHWM``) when the stack runs on this machine.
+
+On a local stack it also sets throughput against the machine's limit. Vision
+is the bound: every workflow reads its photo once, so the machine cannot end
+more than ``cores / CPU-seconds per read`` workflows a second. The CPU one
+read takes is measured in the same run, from the Step Functions image
+readers' worker processes (one read per Step Functions workflow, nothing
+else), so it includes what a read really costs there: the worker's cold
+start and the contention of every other worker.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import threading
@@ -27,6 +36,7 @@ from album_registry.domain.models import Execution, ExecutionStatus, WorkflowTyp
 from album_registry.domain.registration import ValidationOutcome
 from album_registry.domain.s3_keys import UPLOAD_PREFIX
 from album_registry.domain.validation import submit_validation
+from album_registry.handlers.step_functions_tasks import process_image_handler
 from pydantic import BaseModel
 
 from albums.samples.shelf_photos import generate_shelf_set
@@ -36,6 +46,10 @@ PHOTO_SEED = 20261125
 PHOTO_POOL = 8
 POLL_SECONDS = 1.0
 ACCEPT = ValidationOutcome(reviewed=True)
+# The Step Functions task that reads the photo: its workers' CPU is the read's cost.
+IMAGE_READER_HANDLER = f"{process_image_handler.__module__}.{process_image_handler.__name__}"
+CPU_SAMPLE_SECONDS = 0.5
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class LoadResult(BaseModel):
@@ -51,6 +65,21 @@ class LoadResult(BaseModel):
     latency_p95_seconds: float | None
     peak_memory_mb: float | None
     stack_pid: int | None
+    workflows_per_second: float | None = None
+    cores: int = 1
+    cpu_seconds_per_read: float | None = None
+
+    @property
+    def bound_workflows_per_second(self) -> float | None:
+        """The most workflows a second this machine can end: its cores over one read's CPU."""
+        if not self.cpu_seconds_per_read:
+            return None
+        return self.cores / self.cpu_seconds_per_read
+
+    @property
+    def share_of_bound(self) -> float | None:
+        bound = self.bound_workflows_per_second
+        return None if bound is None or self.workflows_per_second is None else self.workflows_per_second / bound
 
     def lines(self) -> list[str]:
         def seconds(value: float | None) -> str:
@@ -70,7 +99,52 @@ class LoadResult(BaseModel):
             ),
             "peak memory: "
             + (f"{self.peak_memory_mb:.0f} MB (VmHWM of pid {self.stack_pid})" if self.peak_memory_mb else "not readable"),
+            self._throughput_line(),
         ]
+
+    def _throughput_line(self) -> str:
+        rate = "-" if self.workflows_per_second is None else f"{self.workflows_per_second:.2f} workflows/s"
+        bound, share = self.bound_workflows_per_second, self.share_of_bound
+        if bound is None or share is None or self.cpu_seconds_per_read is None:
+            return f"throughput:  {rate} (bound not measurable: no image reader's CPU on this machine)"
+        return (
+            f"throughput:  {rate} of a bound of {bound:.2f} workflows/s = {share:.0%} "
+            f"({self.cores} cores / {self.cpu_seconds_per_read:.2f} CPU-s per vision read)"
+        )
+
+
+class ImageReaderCpu:
+    """CPU-seconds spent by a local stack's Step Functions image readers, sampled from /proc.
+
+    The workers are the stack process's children; one reaped mid-run keeps its
+    last sample (at most ``CPU_SAMPLE_SECONDS`` of it is lost).
+    """
+
+    def __init__(self, stack_pid: int) -> None:
+        self._stack_pid = stack_pid
+        self._by_process: dict[tuple[int, int], float] = {}
+
+    def sample(self) -> None:
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                self._sample_process(entry)
+
+    def _sample_process(self, entry: Path) -> None:
+        try:
+            # Fields after the command name, which may hold spaces: state, ppid, ...
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) != self._stack_pid:
+                return
+            if f"_HANDLER={IMAGE_READER_HANDLER}".encode() not in (entry / "environ").read_bytes().split(b"\0"):
+                return
+        except (OSError, IndexError, ValueError):
+            return  # gone meanwhile, or not ours to read
+        user_ticks, system_ticks, started_at = int(fields[11]), int(fields[12]), int(fields[19])
+        self._by_process[(int(entry.name), started_at)] = (user_ticks + system_ticks) / _CLOCK_TICKS
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._by_process.values())
 
 
 @dataclass
@@ -132,7 +206,11 @@ def run_load(
     validator = threading.Thread(
         target=_validate_until, args=(repository, resumer, progress, finished), daemon=True
     )
+    reader_cpu = ImageReaderCpu(stack_pid) if stack_pid else None
+    if reader_cpu is not None:
+        threading.Thread(target=_sample_until, args=(reader_cpu, finished), daemon=True).start()
     began = time.monotonic()
+    began_at = datetime.now(UTC)
     validator.start()
     for number in range(uploads):
         # Arrivals spread evenly over the window, as a steady stream of people would upload.
@@ -157,7 +235,31 @@ def run_load(
     finished.set()
     validator.join(timeout=30)
     wall = time.monotonic() - began
-    return _result(repository, progress, final, upload_seconds, wall, stack_pid)
+    if reader_cpu is not None:
+        reader_cpu.sample()
+    result = _result(repository, progress, final, upload_seconds, wall, stack_pid)
+    return result.model_copy(update=_throughput(final, began_at, reader_cpu))
+
+
+def _sample_until(reader_cpu: ImageReaderCpu, finished: threading.Event) -> None:
+    while not finished.is_set():
+        reader_cpu.sample()
+        finished.wait(CPU_SAMPLE_SECONDS)
+
+
+def _throughput(final: dict[str, Execution], began_at: datetime, reader_cpu: ImageReaderCpu | None) -> dict[str, object]:
+    """Settled workflows a second from the first upload to the last settlement, and one read's CPU."""
+    settled = [execution for execution in final.values() if _settled(execution) and execution.completedAt]
+    if not settled:
+        return {}
+    last = max(datetime.fromisoformat(execution.completedAt or "") for execution in settled)
+    reads = sum(1 for execution in settled if execution.workflowType is WorkflowType.STEP_FUNCTIONS)
+    cpu = reader_cpu.cpu_seconds if reader_cpu is not None else 0.0
+    return {
+        "workflows_per_second": len(settled) / max((last - began_at).total_seconds(), 1e-3),
+        "cores": len(os.sched_getaffinity(0)),
+        "cpu_seconds_per_read": cpu / reads if reads and cpu else None,
+    }
 
 
 def _settled(execution: Execution) -> bool:

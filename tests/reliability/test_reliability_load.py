@@ -35,3 +35,9 @@ def test_twenty_uploads_complete_forty_executions_with_none_lost_or_duplicated(t
     assert result.completed == 2 * UPLOADS
     assert result.latency_p95_seconds is not None and result.latency_p95_seconds >= result.latency_p50_seconds
     assert result.peak_memory_mb is not None and result.peak_memory_mb > 0
+    # Throughput against the vision bound, measured in this run from the image readers' workers:
+    # an OCR read of a shelf photo costs a good fraction of a CPU-second, never nothing.
+    assert result.cpu_seconds_per_read is not None and result.cpu_seconds_per_read > 0.1
+    assert result.workflows_per_second is not None and result.workflows_per_second > 0
+    assert result.bound_workflows_per_second == result.cores / result.cpu_seconds_per_read
+    assert any(line.startswith("throughput:") and "CPU-s per vision read" in line for line in result.lines())
