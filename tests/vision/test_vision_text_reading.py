@@ -12,7 +12,7 @@ from album_registry.adapters.offline_vision.cover_grid import Box
 from album_registry.adapters.offline_vision.cover_roles import CoverRoles
 from album_registry.adapters.offline_vision.cover_text import level, merge_rows, split_artist_and_title
 from album_registry.adapters.offline_vision.lexicon import Lexicon
-from album_registry.adapters.offline_vision.text_reading import TextLine, WordBreakDecoder
+from album_registry.adapters.offline_vision.text_reading import TextLine, WordBreakDecoder, ocr_engine
 from album_registry.catalog import load_album_catalog
 
 _ALPHABET = list("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -102,3 +102,13 @@ def test_turning_a_line_back_restores_its_corners() -> None:
     there_and_back = line.turned(0.3, about=(50.0, 50.0)).turned(-0.3, about=(50.0, 50.0))
     assert np.allclose(there_and_back.corners, line.corners)
     assert line.turned(math.radians(5), about=(0.0, 0.0)).angle == pytest.approx(math.radians(5))
+
+
+def test_every_ocr_session_runs_on_one_thread() -> None:
+    """Parallel reads come from concurrent workers; a session that spins a thread per
+    core makes every concurrent worker spin on every core (twice the CPU per read)."""
+    engine = ocr_engine()
+    sessions = (engine.text_det.infer.session, engine.text_cls.infer.session, engine.text_rec.session.session)
+    for session in sessions:
+        options = session.get_session_options()
+        assert (options.intra_op_num_threads, options.inter_op_num_threads) == (1, 1)
