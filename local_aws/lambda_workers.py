@@ -19,6 +19,7 @@ returns that error and its worker is replaced.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -49,6 +50,11 @@ UNHANDLED = "Unhandled"
 # interpreter on a loaded 2-core machine may need longer for the OCR models.
 INIT_GRACE_SECONDS = 60.0
 DEFAULT_IDLE_SECONDS = 300.0
+# Workers run below the stack's own priority. On AWS the engines, S3 and
+# DynamoDB never share a CPU with the functions; here they share two cores,
+# and a stack starved by twenty OCR workers made every transition, checkpoint
+# and PutObject wait behind them, which no engine does on AWS.
+WORKER_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,8 @@ class Worker:
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, name=f"runtime-api-{definition.name}", daemon=True).start()
         self._process = self._spawn()
+        with contextlib.suppress(ProcessLookupError):  # died at once: the exit watcher reports it
+            os.setpriority(os.PRIO_PROCESS, self._process.pid, WORKER_NICENESS)
         threading.Thread(target=self._watch_exit, name=f"worker-exit-{definition.name}", daemon=True).start()
 
     @property

@@ -7,6 +7,7 @@ project's own archives and layers as the local stack's program declares them.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import threading
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from local_aws.declared_functions import DeclaredFunction, declared_functions
-from local_aws.lambda_workers import FunctionDefinition, WorkerHost, WorkerLambdaRuntime
+from local_aws.lambda_workers import WORKER_NICENESS, FunctionDefinition, WorkerHost, WorkerLambdaRuntime
 from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
 from local_aws.pulumi_program import run_program
 from components.lambda_package import LAMBDA_RUNTIME_LAYER, LAYER_PREFIX, build_layer, local_platform
@@ -95,6 +96,9 @@ def test_a_warm_worker_is_reused_and_sees_no_site_packages(runtime: WorkerLambda
     assert _payload(first)["site_packages"] == []
     assert runtime.cold_starts() == {"echo": 1}
     assert [pid for pid in runtime.worker_pids()["echo"]] == [_payload(first)["pid"]]
+    # Below the stack's priority, so twenty busy workers never starve the engines.
+    worker_priority = os.getpriority(os.PRIO_PROCESS, _payload(first)["pid"])
+    assert worker_priority == min(os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS, 19)
 
 
 def test_busy_workers_scale_out_to_the_concurrency_and_further_invokes_wait(
