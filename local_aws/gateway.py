@@ -17,6 +17,7 @@ from moto.core.config import default_user_config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from local_aws.dynamodb_transactions import install_item_rollback
 from local_aws.lambda_runtime import LambdaInvoker, UnknownFunctionError
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations$")
@@ -42,6 +43,7 @@ class LocalGateway:
         object_created: Callable[[str, str, str | None, int], None] | None = None,
     ) -> None:
         enable_state_machine_execution()
+        install_item_rollback()
         self._runtime = runtime
         self._moto = DomainDispatcherApplication(create_backend_app)
         self._durable_api = durable_api
@@ -60,8 +62,8 @@ class LocalGateway:
         if self._object_created is not None and _is_s3_object_write(environ):
             return self._s3_write(environ, start_response)
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
-            # moto's DynamoDB is not safe under concurrent writes (a transaction
-            # deep-copies the table while puts change it): one call at a time.
+            # moto's DynamoDB is not safe under concurrent calls (a query walks
+            # the items a put changes): one call at a time.
             with self._dynamodb_lock:
                 return list(self._moto(environ, start_response))
         return self._moto(environ, start_response)
