@@ -41,6 +41,7 @@ from pydantic import BaseModel
 
 from albums.samples.shelf_photos import generate_shelf_set
 from albums.stack_access import StackAccess
+from albums.stack_processes import StackProcesses
 
 PHOTO_SEED = 20261125
 PHOTO_POOL = 8
@@ -48,8 +49,9 @@ POLL_SECONDS = 1.0
 ACCEPT = ValidationOutcome(reviewed=True)
 # The Step Functions task that reads the photo: its workers' CPU is the read's cost.
 IMAGE_READER_HANDLER = f"{process_image_handler.__module__}.{process_image_handler.__name__}"
-CPU_SAMPLE_SECONDS = 0.5
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+SAMPLE_SECONDS = 0.5
+# Memory growth is counted after the first workflows: caches and warm workers fill them.
+MEMORY_BASELINE_WORKFLOWS = 50
 
 
 class LoadResult(BaseModel):
@@ -68,6 +70,20 @@ class LoadResult(BaseModel):
     workflows_per_second: float | None = None
     cores: int = 1
     cpu_seconds_per_read: float | None = None
+    # The stack process's resident memory once MEMORY_BASELINE_WORKFLOWS had settled, and at the end.
+    baseline_workflows: int | None = None
+    stack_mb_at_baseline: float | None = None
+    settled_workflows: int = 0
+    stack_mb_at_end: float | None = None
+    peak_with_workers_mb: float | None = None
+
+    @property
+    def stack_growth_mb_per_workflow(self) -> float | None:
+        if self.stack_mb_at_baseline is None or self.stack_mb_at_end is None or self.baseline_workflows is None:
+            return None
+        if self.settled_workflows <= self.baseline_workflows:
+            return None
+        return (self.stack_mb_at_end - self.stack_mb_at_baseline) / (self.settled_workflows - self.baseline_workflows)
 
     @property
     def bound_workflows_per_second(self) -> float | None:
@@ -99,8 +115,20 @@ class LoadResult(BaseModel):
             ),
             "peak memory: "
             + (f"{self.peak_memory_mb:.0f} MB (VmHWM of pid {self.stack_pid})" if self.peak_memory_mb else "not readable"),
+            self._growth_line(),
             self._throughput_line(),
         ]
+
+    def _growth_line(self) -> str:
+        growth = self.stack_growth_mb_per_workflow
+        peak = "-" if self.peak_with_workers_mb is None else f"{self.peak_with_workers_mb:.0f} MB"
+        if growth is None:
+            return f"growth:      not measured (fewer than {MEMORY_BASELINE_WORKFLOWS} workflows settled); peak with workers {peak}"
+        return (
+            f"growth:      {growth:.2f} MB per workflow after the first {self.baseline_workflows} "
+            f"({self.stack_mb_at_baseline:.0f} MB -> {self.stack_mb_at_end:.0f} MB over "
+            f"{self.settled_workflows - (self.baseline_workflows or 0)} workflows); peak with workers {peak}"
+        )
 
     def _throughput_line(self) -> str:
         rate = "-" if self.workflows_per_second is None else f"{self.workflows_per_second:.2f} workflows/s"
@@ -111,40 +139,6 @@ class LoadResult(BaseModel):
             f"throughput:  {rate} of a bound of {bound:.2f} workflows/s = {share:.0%} "
             f"({self.cores} cores / {self.cpu_seconds_per_read:.2f} CPU-s per vision read)"
         )
-
-
-class ImageReaderCpu:
-    """CPU-seconds spent by a local stack's Step Functions image readers, sampled from /proc.
-
-    The workers are the stack process's children; one reaped mid-run keeps its
-    last sample (at most ``CPU_SAMPLE_SECONDS`` of it is lost).
-    """
-
-    def __init__(self, stack_pid: int) -> None:
-        self._stack_pid = stack_pid
-        self._by_process: dict[tuple[int, int], float] = {}
-
-    def sample(self) -> None:
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                self._sample_process(entry)
-
-    def _sample_process(self, entry: Path) -> None:
-        try:
-            # Fields after the command name, which may hold spaces: state, ppid, ...
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) != self._stack_pid:
-                return
-            if f"_HANDLER={IMAGE_READER_HANDLER}".encode() not in (entry / "environ").read_bytes().split(b"\0"):
-                return
-        except (OSError, IndexError, ValueError):
-            return  # gone meanwhile, or not ours to read
-        user_ticks, system_ticks, started_at = int(fields[11]), int(fields[12]), int(fields[19])
-        self._by_process[(int(entry.name), started_at)] = (user_ticks + system_ticks) / _CLOCK_TICKS
-
-    @property
-    def cpu_seconds(self) -> float:
-        return sum(self._by_process.values())
 
 
 @dataclass
@@ -206,9 +200,9 @@ def run_load(
     validator = threading.Thread(
         target=_validate_until, args=(repository, resumer, progress, finished), daemon=True
     )
-    reader_cpu = ImageReaderCpu(stack_pid) if stack_pid else None
-    if reader_cpu is not None:
-        threading.Thread(target=_sample_until, args=(reader_cpu, finished), daemon=True).start()
+    processes = StackProcesses(stack_pid, image_reader_handler=IMAGE_READER_HANDLER) if stack_pid else None
+    if processes is not None:
+        threading.Thread(target=_sample_until, args=(processes, finished), daemon=True).start()
     began = time.monotonic()
     began_at = datetime.now(UTC)
     validator.start()
@@ -227,34 +221,45 @@ def run_load(
     upload_seconds = time.monotonic() - began
     deadline = began + upload_seconds + timeout_seconds
     final: dict[str, Execution] = {}
+    baseline: dict[str, object] = {}
     while time.monotonic() < deadline:
         final = _executions(repository, progress)
+        settled = sum(1 for execution in final.values() if _settled(execution))
+        if not baseline and processes is not None and settled >= MEMORY_BASELINE_WORKFLOWS:
+            baseline = {"baseline_workflows": settled, "stack_mb_at_baseline": processes.stack_mb}
         if all(final.get(i) is not None and _settled(final[i]) for u in progress.uploads for i in u.execution_ids.values()):
             break
         time.sleep(POLL_SECONDS)
     finished.set()
     validator.join(timeout=30)
     wall = time.monotonic() - began
-    if reader_cpu is not None:
-        reader_cpu.sample()
     result = _result(repository, progress, final, upload_seconds, wall, stack_pid)
-    return result.model_copy(update=_throughput(final, began_at, reader_cpu))
+    if processes is None:
+        return result
+    processes.sample()
+    memory = {
+        **baseline,
+        "settled_workflows": sum(1 for execution in final.values() if _settled(execution)),
+        "stack_mb_at_end": processes.stack_mb,
+        "peak_with_workers_mb": processes.peak_with_workers_mb,
+    }
+    return result.model_copy(update={**memory, **_throughput(final, began_at, processes)})
 
 
-def _sample_until(reader_cpu: ImageReaderCpu, finished: threading.Event) -> None:
+def _sample_until(processes: StackProcesses, finished: threading.Event) -> None:
     while not finished.is_set():
-        reader_cpu.sample()
-        finished.wait(CPU_SAMPLE_SECONDS)
+        processes.sample()
+        finished.wait(SAMPLE_SECONDS)
 
 
-def _throughput(final: dict[str, Execution], began_at: datetime, reader_cpu: ImageReaderCpu | None) -> dict[str, object]:
+def _throughput(final: dict[str, Execution], began_at: datetime, processes: StackProcesses) -> dict[str, object]:
     """Settled workflows a second from the first upload to the last settlement, and one read's CPU."""
     settled = [execution for execution in final.values() if _settled(execution) and execution.completedAt]
     if not settled:
         return {}
     last = max(datetime.fromisoformat(execution.completedAt or "") for execution in settled)
     reads = sum(1 for execution in settled if execution.workflowType is WorkflowType.STEP_FUNCTIONS)
-    cpu = reader_cpu.cpu_seconds if reader_cpu is not None else 0.0
+    cpu = processes.image_reader_cpu_seconds
     return {
         "workflows_per_second": len(settled) / max((last - began_at).total_seconds(), 1e-3),
         "cores": len(os.sched_getaffinity(0)),

@@ -41,3 +41,7 @@ def test_twenty_uploads_complete_forty_executions_with_none_lost_or_duplicated(t
     assert result.workflows_per_second is not None and result.workflows_per_second > 0
     assert result.bound_workflows_per_second == result.cores / result.cpu_seconds_per_read
     assert any(line.startswith("throughput:") and "CPU-s per vision read" in line for line in result.lines())
+    # The workers hold the OCR models: the tree's peak is well above the stack process's own.
+    assert result.peak_with_workers_mb is not None and result.peak_with_workers_mb > result.peak_memory_mb
+    # Forty workflows do not pass the baseline of fifty: growth is reported as not measured.
+    assert result.stack_growth_mb_per_workflow is None
