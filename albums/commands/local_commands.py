@@ -12,12 +12,16 @@ from typing import Any
 
 from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
 from album_registry.domain.errors import InvalidS3KeyError
-from album_registry.domain.models import WorkflowType
+from album_registry.domain.models import Execution, ExecutionStatus, WorkflowType
 from album_registry.domain.s3_keys import UPLOAD_PREFIX, validate_upload_key
 from local_aws.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, NOT_PERSISTED, LocalStackInfo
 from albums.stack_access import add_stack_arguments, stack_from_arguments
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# A local Step Functions execution a restart took away (stack_info.NOT_PERSISTED):
+# its record stays, its engine run is gone.
+LOST_ON_RESTART = "lost on restart"
+_FINAL = {ExecutionStatus.COMPLETED, ExecutionStatus.FAILED}
 STOP_WAIT_SECONDS = 15
 
 
@@ -138,11 +142,34 @@ def show_status(args: argparse.Namespace) -> int:
     if not rows:
         print("no executions yet: upload a photo with `albums upload IMAGE`")
         return 0
+    step_functions = stack.client("stepfunctions") if stack.is_local else None
+    lost = 0
     print(f"{'started':24} {'image':32} {'pattern':18} {'status':19} {'albums':>6} {'priced':>6} {'ms':>7}")
     for started, image, pattern, execution in sorted(rows, key=lambda row: (row[0], row[2]), reverse=True):
+        status = execution.status.value
+        if step_functions is not None and _lost_on_restart(execution, step_functions):
+            status, lost = LOST_ON_RESTART, lost + 1
         print(
-            f"{started:24} {image[-32:]:32} {pattern:18} {execution.status.value:19} "
+            f"{started:24} {image[-32:]:32} {pattern:18} {status:19} "
             f"{execution.albumCount:>6} {execution.pricedCount if execution.pricedCount is not None else '-':>6} "
             f"{execution.durationMs if execution.durationMs is not None else '-':>7}"
         )
+    if lost:
+        print(
+            f"{lost} Step Functions execution(s) {LOST_ON_RESTART}: the local stack cannot save moto's "
+            "running executions; their records and photos are kept."
+        )
     return 0
+
+
+def _lost_on_restart(execution: Execution, step_functions: Any) -> bool:
+    """An unfinished Step Functions record whose engine run the stack no longer knows."""
+    if execution.workflowType is not WorkflowType.STEP_FUNCTIONS or execution.status in _FINAL:
+        return False
+    if not execution.engineExecutionArn:
+        return False
+    try:
+        step_functions.describe_execution(executionArn=execution.engineExecutionArn)
+    except step_functions.exceptions.ExecutionDoesNotExist:
+        return True
+    return False
