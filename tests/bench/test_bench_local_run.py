@@ -7,7 +7,7 @@ recomputes report numbers from the measurements and the price table.
 from __future__ import annotations
 
 import json
-import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -15,7 +15,8 @@ from album_registry.domain.models import WorkflowType
 from albums.bench.code_size import measure_code_size
 from albums.bench.collector import VALIDATION_WAIT_SPAN
 from albums.bench.cost_model import lambda_gb_seconds, load_price_table
-from albums.bench.report import MONTHLY_VOLUMES, build_report, render_html, write_report
+from albums.bench.report import MONTHLY_VOLUMES, build_report
+from albums.bench.report_html import CHART_IDS, render_html, write_report
 from albums.bench.workload import run_local_bench
 from tests.bench.bench_support import ProgressCounter, small_run_settings
 
@@ -42,8 +43,14 @@ def bench_run():
 
 
 @pytest.fixture(scope="module")
-def report(bench_run):
+def report_model(bench_run):
     return build_report(bench_run, PRICES, measure_code_size(), adds_native_write_units=True)
+
+
+@pytest.fixture(scope="module")
+def report(report_model):
+    """The report as ``report.json`` holds it."""
+    return report_model.to_json()
 
 
 def _pattern(run, workflow):
@@ -138,11 +145,77 @@ def test_report_costs_are_recomputed_from_measurements_and_prices(bench_run, rep
     assert durable_costs == sorted(durable_costs) and durable_costs[0] < durable_costs[-1]
 
 
-def test_report_files_are_written_and_read_offline(report, tmp_path):
-    json_path, html_path = write_report(report, tmp_path / "run")
+class _ExternalReferences(HTMLParser):
+    """Every attribute of the page's own tags that would fetch something from the network."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href") and value and "//" in value:
+                self.found.append(f"<{tag} {name}={value}>")
+
+
+def test_report_files_are_written_and_read_offline(report_model, tmp_path):
+    json_path, html_path = write_report(report_model, tmp_path / "run")
     assert json.loads(json_path.read_text())["patterns"][0]["executions"]["uploaded"] == IMAGES
     page = html_path.read_text()
-    assert page.count("<svg") >= 4
-    assert not re.search(r"""(src|href)=["']https?://""", page)
-    assert page == render_html(report)
+    # plotly's JavaScript is inlined, no tag loads anything, and every chart has its place.
+    references = _ExternalReferences()
+    references.feed(page)
+    assert references.found == []
+    assert "Plotly.newPlot" in page and page.count("<script") >= len(CHART_IDS) + 1
+    for chart in CHART_IDS:
+        assert f'id="{chart}"' in page
+    assert page == render_html(report_model)
     assert "data transfer" in page and "free tiers" in page
+
+
+def test_the_report_leads_with_what_transfers_and_names_each_source(report_model, report):
+    page = render_html(report_model)
+    transfers, timings = page.index('id="transfers"'), page.index('id="timings"')
+    assert transfers < page.index('id="cost-model"') < timings
+    assert "Emulator measurements" in report["timings"]["title"]
+    assert "do not predict AWS latency" in report["timings"]["caveat"]
+    assert report["timings"]["concurrency"] == 2
+    # No timing in the first section: every figure there has a source, and none is in seconds.
+    figures = [figure for group in report["transfers"] for figure in group["figures"]]
+    assert {figure["source"] for figure in figures} == {"engine history", "metrics", "cost model", "repository"}
+    assert not [figure for figure in figures if "second" in figure["unit"] and "GB" not in figure["unit"]]
+    by_label = {figure["label"]: figure for figure in figures}
+    assert by_label["state transitions"]["values"] == {"step-functions": HAPPY_PATH_TRANSITIONS, "durable-functions": None}
+    assert by_label["durable operations"]["values"] == {
+        "step-functions": None,
+        "durable-functions": HAPPY_PATH_DURABLE_OPERATIONS,
+    }
+    assert by_label["replays"]["values"]["durable-functions"] == 1
+    assert by_label["Lambda invocations"]["values"] == {"step-functions": 11, "durable-functions": 2}
+    total = by_label["total"]["values"]
+    for workflow in WorkflowType:
+        assert total[workflow.value] == pytest.approx(_section(report, workflow)["costPerWorkflow"]["total"])
+
+
+def test_lambda_time_is_priced_per_invocation_replays_apart(bench_run, report):
+    ldf = _section(report, WorkflowType.DURABLE_FUNCTIONS)
+    measured = _pattern(bench_run, WorkflowType.DURABLE_FUNCTIONS).measurements
+    replay_ms = sum(m.replay_billed_ms for m in measured)
+    assert 0 < replay_ms < sum(m.invocation_billed_ms for m in measured)
+    lines = {line["item"]: line for line in ldf["costPerWorkflow"]["lines"]}
+    assert lines["Lambda requests: replays"]["quantity"] == 1
+    assert lines["Lambda requests: first invocations"]["quantity"] == 1
+    assert lines["Lambda GB-s: replays"]["quantity"] == pytest.approx(lambda_gb_seconds(replay_ms, 1024) / IMAGES)
+    rows = {row["function"]: row for row in ldf["lambdaFunctions"]}
+    assert rows["durable function: replays"]["invocationsPerWorkflow"] == 1
+    assert rows["durable function: replays"]["source"] == "engine history"
+    sf_rows = _section(report, WorkflowType.STEP_FUNCTIONS)["lambdaFunctions"]
+    assert sum(row["invocationsPerWorkflow"] for row in sf_rows) == 11
+    assert {row["source"] for row in sf_rows} == {"metrics"}
+
+
+def test_in_process_cold_starts_are_reported_as_not_counted(report):
+    for workflow in WorkflowType:
+        section = _section(report, workflow)
+        assert section["coldStarts"] is None
+        assert "not counted" in section["coldStartsSource"]
