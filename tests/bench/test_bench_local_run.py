@@ -19,6 +19,7 @@ from albums.bench.report import MONTHLY_VOLUMES, build_report
 from albums.bench.report_html import CHART_IDS, render_html, write_report
 from albums.bench.workload import run_local_bench
 from tests.bench.bench_support import ProgressCounter, small_run_settings
+from tests.browser_support import chromium_context
 
 IMAGES = 2
 PRICES = load_price_table()
@@ -219,3 +220,56 @@ def test_in_process_cold_starts_are_reported_as_not_counted(report):
         section = _section(report, workflow)
         assert section["coldStarts"] is None
         assert "not counted" in section["coldStartsSource"]
+
+
+@pytest.fixture(scope="module")
+def report_page(report_model, tmp_path_factory):
+    _, html_path = write_report(report_model, tmp_path_factory.mktemp("report"))
+    return html_path.as_uri()
+
+
+@pytest.mark.browser
+def test_the_browser_draws_every_chart_from_the_file_alone(report_page):
+    """Each chart is drawn by plotly's inlined JavaScript; the page asks the network for nothing."""
+    fetched: list[str] = []
+    with chromium_context() as browser:
+        page = browser.new_page()
+
+        def refuse_network(route):
+            if not route.request.url.startswith("file://"):
+                fetched.append(route.request.url)
+                route.abort()
+            else:
+                route.continue_()
+
+        page.route("**/*", refuse_network)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(report_page)
+        for chart in CHART_IDS:
+            page.wait_for_selector(f"#{chart} .main-svg", timeout=30_000)
+            drawn = page.evaluate(
+                """id => {
+                    const chart = document.getElementById(id);
+                    const points = chart.querySelectorAll('.trace .point, .trace .points path, .trace path.js-line');
+                    return {traces: chart.data.length, marks: points.length};
+                }""",
+                chart,
+            )
+            assert drawn["traces"] > 0 and drawn["marks"] > 0, (chart, drawn)
+    assert errors == []
+    assert fetched == []
+
+
+@pytest.mark.browser
+def test_the_text_reads_without_javascript(report_page):
+    with chromium_context(java_script_enabled=False) as browser:
+        page = browser.new_page()
+        page.goto(report_page)
+        headings = page.locator("h2").all_inner_texts()
+        assert headings[0] == "What transfers to AWS"
+        assert any(heading.startswith("Emulator measurements") for heading in headings)
+        transfers = page.locator("#transfers").inner_text()
+        assert "state transitions" in transfers and "engine history" in transfers and "cost model" in transfers
+        assert page.locator("noscript").count() == 1
+        assert "every number they show is in the tables" in page.locator("body").inner_text()
