@@ -257,9 +257,6 @@ class BenchReport(ReportModel):
         """``report.json``: camelCase keys, as the HTML's readers and other tools see it."""
         return self.model_dump(mode="json", by_alias=True)
 
-    def pattern(self, workflow: WorkflowType) -> PatternSection | None:
-        return next((section for section in self.patterns if section.workflow is workflow), None)
-
 
 # --- computation ---------------------------------------------------------------
 

@@ -198,8 +198,7 @@ def _timeline_chart(report: BenchReport) -> str:
         )
     figure.update_layout(xaxis_title="seconds from the execution's start", yaxis={"autorange": "reversed", "automargin": True})
     figure.update_layout(height=max(340, 18 * sum(len(entry.spans) for entry in report.timeline.values())))
-    html_chart = _chart(figure, "chart-timeline", "One photo through both pipelines")
-    return html_chart
+    return _chart(figure, "chart-timeline", "One photo through both pipelines")
 
 
 # --- sections ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from albums.bench.collector import VALIDATION_WAIT_SPAN
 from albums.bench.cost_model import lambda_gb_seconds, load_price_table
 from albums.bench.report import MONTHLY_VOLUMES, build_report
 from albums.bench.report_html import CHART_IDS, render_html, write_report
-from albums.bench.workload import run_local_bench
+from albums.bench.workload import StackKind, run_local_bench
 from tests.bench.bench_support import ProgressCounter, small_run_settings
 from tests.browser_support import chromium_context
 
@@ -198,6 +198,15 @@ def test_the_report_leads_with_what_transfers_and_names_each_source(report_model
         assert total[workflow.value] == pytest.approx(_section(report, workflow)["costPerWorkflow"]["total"])
 
 
+def test_on_a_deployed_stack_the_timings_are_titled_as_aws_measurements(bench_run):
+    on_aws = bench_run.model_copy(update={"stack": "dev", "stack_kind": StackKind.AWS})
+    report = build_report(on_aws, PRICES, measure_code_size(), adds_native_write_units=False)
+    assert report.timings.title == "AWS measured timings (stack dev)"
+    assert "Emulator" not in report.timings.title and "do not predict" not in report.timings.caveat
+    page = render_html(report)
+    assert page.index('id="transfers"') < page.index("AWS measured timings (stack dev)")
+
+
 def test_lambda_time_is_priced_per_invocation_replays_apart(bench_run, report):
     ldf = _section(report, WorkflowType.DURABLE_FUNCTIONS)
     measured = _pattern(bench_run, WorkflowType.DURABLE_FUNCTIONS).measurements
@@ -220,6 +229,10 @@ def test_in_process_cold_starts_are_reported_as_not_counted(report):
         section = _section(report, workflow)
         assert section["coldStarts"] is None
         assert "not counted" in section["coldStartsSource"]
+
+
+# The page inlines plotly's JavaScript (about 4.8 MB): a loaded 2-core machine may take a while to parse it.
+PAGE_WAIT_MS = 180_000
 
 
 @pytest.fixture(scope="module")
@@ -245,9 +258,9 @@ def test_the_browser_draws_every_chart_from_the_file_alone(report_page):
         page.route("**/*", refuse_network)
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(report_page)
+        page.goto(report_page, timeout=PAGE_WAIT_MS)
         for chart in CHART_IDS:
-            page.wait_for_selector(f"#{chart} .main-svg", timeout=30_000)
+            page.wait_for_selector(f"#{chart} .main-svg", timeout=PAGE_WAIT_MS)
             drawn = page.evaluate(
                 """id => {
                     const chart = document.getElementById(id);
@@ -265,7 +278,7 @@ def test_the_browser_draws_every_chart_from_the_file_alone(report_page):
 def test_the_text_reads_without_javascript(report_page):
     with chromium_context(java_script_enabled=False) as browser:
         page = browser.new_page()
-        page.goto(report_page)
+        page.goto(report_page, timeout=PAGE_WAIT_MS)
         headings = page.locator("h2").all_inner_texts()
         assert headings[0] == "What transfers to AWS"
         assert any(heading.startswith("Emulator measurements") for heading in headings)
