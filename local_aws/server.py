@@ -30,6 +30,7 @@ from local_aws.lambda_workers import DEFAULT_IDLE_SECONDS, WorkerHost, WorkerLam
 from components.lambda_package import BUILD_ROOT, LAMBDA_RUNTIME_LAYER, LAYER_PREFIX, build_layer, local_platform
 from local_aws.persistence import BackendSnapshots, PeriodicSaver
 from local_aws.provisioner import LocalDeployment, provision
+from local_aws.stack_api import with_stack_api
 from local_aws.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, FUNCTION_LOG_DIR, STATE_FILE, LocalStackInfo
 from local_aws.trigger import UploadTrigger
 
@@ -104,7 +105,7 @@ class LocalStack:
             durable_invoke=self._durable.route_invoke,
             object_created=self._object_created,
         )
-        self._server = GatewayServer(gateway, port=self._port).start()
+        self._server = GatewayServer(with_stack_api(gateway, self.runtime), port=self._port).start()
         self._use_this_endpoint()
         self._durable.start()
         self.deployment = provision(

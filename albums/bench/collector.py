@@ -32,7 +32,9 @@ from albums.bench.cost_model import (
     billable_durable_operations,
     billed_ms,
     count_durable_operations,
+    count_state_retries,
     count_state_transitions,
+    durable_retries,
 )
 
 _SFN_TERMINAL = {
@@ -92,15 +94,20 @@ class ExecutionMeasurement(BaseModel):
     history_events: int
     spans: list[Span]
     failed_attempts: int
-    # Step Functions only.
+    # Step Functions only: transitions (retries included, and apart), Lambda tasks scheduled.
     state_transitions: int = 0
+    state_transition_retries: int = 0
+    task_invocations: int = 0
     native_dynamodb_write_units: float = 0.0
-    # Durable functions only.
+    # Durable functions only: operations (retries included, and apart), invocations
+    # (the first and its replays) and their billed time, the replays' again apart.
     durable_operations: dict[str, int] = {}
     billable_durable_operations: int = 0
+    durable_operation_retries: int = 0
     checkpoint_bytes: int = 0
     invocations: int = 0
     invocation_billed_ms: int = 0
+    replay_billed_ms: int = 0
 
     @property
     def overhead_seconds(self) -> float:
@@ -176,8 +183,17 @@ def measure_step_functions_execution(events: Sequence[Mapping[str, Any]], engine
         history_events=len(events),
         failed_attempts=sum(1 for event in events if event["type"] in _SFN_ATTEMPT_FAILED),
         state_transitions=count_state_transitions(events),
+        state_transition_retries=count_state_retries(events),
+        task_invocations=sum(1 for event in events if _is_lambda_task_scheduled(event)),
         native_dynamodb_write_units=native_write_units,
     )
+
+
+def _is_lambda_task_scheduled(event: Mapping[str, Any]) -> bool:
+    """A Lambda function invoked by a task: a bare function ARN, or the ``lambda:invoke`` integration."""
+    if event["type"] == "LambdaFunctionScheduled":
+        return True
+    return event["type"] == "TaskScheduled" and event["taskScheduledEventDetails"].get("resourceType") == "lambda"
 
 
 def native_write_request_units(details: Mapping[str, Any]) -> float:
@@ -250,7 +266,7 @@ def measure_durable_execution(
             )
     for start, end in step_intervals:
         spans.append(Span(name="step (measured)", start=_seconds(start, origin), end=_seconds(end, origin)))
-    invocation_ms = invocation_durations_ms(events)
+    invocation_billed = [billed_ms(duration) for duration in invocation_durations_ms(events)]
     operations = count_durable_operations(events)
     return _measurement(
         workflow=WorkflowType.DURABLE_FUNCTIONS,
@@ -263,9 +279,11 @@ def measure_durable_execution(
         failed_attempts=sum(1 for event in events if event["EventType"] == "StepFailed"),
         durable_operations={kind: n for kind, n in operations.items() if n},
         billable_durable_operations=billable_durable_operations(operations),
+        durable_operation_retries=durable_retries(operations),
         checkpoint_bytes=sum(_payload_bytes(event) for event in events),
-        invocations=len(invocation_ms),
-        invocation_billed_ms=sum(billed_ms(duration) for duration in invocation_ms),
+        invocations=len(invocation_billed),
+        invocation_billed_ms=sum(invocation_billed),
+        replay_billed_ms=sum(invocation_billed[1:]),
     )
 
 
@@ -345,6 +363,9 @@ class PhaseUsage(BaseModel):
     bedrock_output_tokens: int
     # Fields above that the source cannot read (they stay 0): the report says so.
     not_measured: list[str] = []
+    # New execution environments per function during the phase (None: the source cannot count them).
+    cold_starts: dict[str, int] | None = None
+    cold_starts_source: str = "not counted"
     # How the numbers were obtained, for the report.
     source: str
 

@@ -10,6 +10,10 @@ see duplicates. On it, ``AwsSource`` adds the usage from CloudWatch (Lambda
 and the handlers' EMF lines from CloudWatch Logs, and
 ``RunningLocalStackSource`` reads a running ``albums local up``, which keeps
 no CloudWatch: what only CloudWatch knows is reported as not measured.
+
+Cold starts: on AWS, the REPORT lines that carry an ``Init Duration``; on a
+running local stack, its worker pools' own counts (``local_aws.stack_api``),
+read before and after the run.
 """
 
 from __future__ import annotations
@@ -37,9 +41,11 @@ from album_registry.handlers.upload_event import upload_from_event
 from albums.bench.collector import HistoryTruncatedError, LambdaUsage, PhaseUsage, lambda_usage_from_durations
 from albums.bench.emf import MetricSample, emf_document, samples_from_emf
 from local_aws.pipelines import LocalPipelines
+from local_aws.stack_api import COLD_STARTS_PATH
 from albums.stack_outputs import StackOutputs
 
 _BEDROCK_TOKENS = {"inputTokens": "input", "outputTokens": "output"}
+_LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)")
 
 
 class ApiCallCounter:
@@ -125,6 +131,10 @@ class LocalSource:
             s3_get_requests=calls["s3.GetObject"],
             bedrock_input_tokens=tokens["input"],
             bedrock_output_tokens=tokens["output"],
+            cold_starts_source=(
+                "not counted: this stack imports the handlers into the bench's own process, so it has no "
+                "execution environments to start (--running-local-stack counts the workers' cold starts)"
+            ),
             source=(
                 "local: Lambda durations measured by the in-process runtime (task functions) and "
                 "InvocationCompleted events (durable function); DynamoDB units from the repository's "
@@ -178,6 +188,16 @@ class StackHistories:
         self._step_functions = step_functions
         self._lambda = lambda_client
         self._outputs = outputs
+
+    def begin(self) -> None:
+        """The run starts now: counters read as differences are read once here."""
+
+    def task_function_names(self) -> list[str]:
+        """The Lambda functions the state machine's tasks invoke, from its definition."""
+        definition = self._step_functions.describe_state_machine(stateMachineArn=self._outputs.state_machine_arn)[
+            "definition"
+        ]
+        return sorted(set(_LAMBDA_ARN.findall(definition)))
 
     def step_functions_history(self, execution_arn: str) -> list[dict[str, Any]]:
         return _step_functions_history(self._step_functions, execution_arn)
@@ -247,10 +267,10 @@ class StackHistories:
             request["Marker"] = page["NextMarker"]
 
 
-_LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)")
 _QUERY_POLL_SECONDS = 1.0
 _REPORT_QUERY = (
-    'filter @type = "REPORT" | stats count(*) as invocations, sum(@billedDuration) as billedMs by @log'
+    'filter @type = "REPORT" | stats count(*) as invocations, sum(@billedDuration) as billedMs, '
+    "count(@initDuration) as coldStarts by @log"
 )
 _EMF_FILTER = '"CloudWatchMetrics"'
 # Metrics and log lines arrive a little after the calls they describe.
@@ -288,12 +308,6 @@ class AwsSource(StackHistories):
             outputs=outputs,
         )
 
-    def task_function_names(self) -> list[str]:
-        definition = self._step_functions.describe_state_machine(stateMachineArn=self._outputs.state_machine_arn)[
-            "definition"
-        ]
-        return sorted(set(_LAMBDA_ARN.findall(definition)))
-
     def model_id(self) -> str:
         """The vision model the pipelines call, as the durable function is configured."""
         configuration = self._lambda.get_function_configuration(FunctionName=self._outputs.durable_function_name)
@@ -308,7 +322,14 @@ class AwsSource(StackHistories):
         write_units = self._metric_sum("AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", table, start, end)
         input_tokens = self._metric_sum("AWS/Bedrock", "InputTokenCount", "ModelId", model, start, end)
         output_tokens = self._metric_sum("AWS/Bedrock", "OutputTokenCount", "ModelId", model, start, end)
-        task_functions = self._lambda_usage(start, end)
+        task_names = self.task_function_names()
+        reports = self._report_lines(start, end, [*task_names, self._outputs.durable_function_name])
+        task_functions = [usage for usage, _ in reports if usage.function_name in task_names]
+        cold_starts = {usage.function_name: count for usage, count in reports}
+        pattern_functions = {
+            WorkflowType.STEP_FUNCTIONS: task_names,
+            WorkflowType.DURABLE_FUNCTIONS: [self._outputs.durable_function_name],
+        }
         shares = len(WorkflowType)
         return {
             workflow: PhaseUsage(
@@ -320,6 +341,8 @@ class AwsSource(StackHistories):
                 bedrock_input_tokens=round(input_tokens / shares),
                 bedrock_output_tokens=round(output_tokens / shares),
                 not_measured=["s3_get_requests"],
+                cold_starts={name: cold_starts.get(name, 0) for name in pattern_functions[workflow]},
+                cold_starts_source="REPORT lines with an Init Duration (CloudWatch Logs Insights)",
                 source=(
                     "aws: the task functions' REPORT lines (CloudWatch Logs Insights; the durable function's "
                     "time is in its history), the table's Consumed*CapacityUnits and the model's token counts "
@@ -365,8 +388,8 @@ class AwsSource(StackHistories):
         )
         return sum(point["Sum"] for point in response["Datapoints"])
 
-    def _lambda_usage(self, start: datetime, end: datetime) -> list[LambdaUsage]:
-        names = self.task_function_names()
+    def _report_lines(self, start: datetime, end: datetime, names: list[str]) -> list[tuple[LambdaUsage, int]]:
+        """Invocations and billed time per function, with its cold starts, from its REPORT lines."""
         if not names:
             return []
         query_id = self._logs.start_query(
@@ -383,14 +406,13 @@ class AwsSource(StackHistories):
         usage = []
         for row in response.get("results", []):
             fields = {field["field"]: field["value"] for field in row}
-            usage.append(
-                LambdaUsage(
-                    function_name=fields["@log"].rsplit("/", 1)[-1],
-                    invocations=int(float(fields["invocations"])),
-                    billed_ms=int(float(fields["billedMs"])),
-                )
+            reported = LambdaUsage(
+                function_name=fields["@log"].rsplit("/", 1)[-1],
+                invocations=int(float(fields["invocations"])),
+                billed_ms=int(float(fields["billedMs"])),
             )
-        return sorted(usage, key=lambda item: item.function_name)
+            usage.append((reported, int(float(fields.get("coldStarts", 0)))))
+        return sorted(usage, key=lambda item: item[0].function_name)
 
 
 # What a running local stack cannot tell: it keeps no CloudWatch, and its
@@ -418,6 +440,7 @@ class RunningLocalStackSource(StackHistories):
         super().__init__(step_functions=step_functions, lambda_client=lambda_client, outputs=outputs)
         self._endpoint_url = endpoint_url.rstrip("/")
         self._log_dir = log_dir
+        self._cold_starts_before: dict[str, int] = {}
 
     @classmethod
     def for_stack(
@@ -430,6 +453,14 @@ class RunningLocalStackSource(StackHistories):
             outputs=outputs,
             log_dir=log_dir,
         )
+
+    def begin(self) -> None:
+        self._cold_starts_before = self.cold_start_counts()
+
+    def cold_start_counts(self) -> dict[str, int]:
+        """The stack's cold starts per function since it started, as its worker pools counted them."""
+        with urllib.request.urlopen(f"{self._endpoint_url}{COLD_STARTS_PATH}", timeout=30) as response:  # loopback only
+            return {name: int(count) for name, count in json.load(response)["ColdStarts"].items()}
 
     def _durable_executions(self) -> Iterator[dict[str, Any]]:
         query: dict[str, str] = {"FunctionName": self._outputs.durable_function_name}
@@ -444,6 +475,11 @@ class RunningLocalStackSource(StackHistories):
 
     def usage_by_pattern(self, start: datetime, end: datetime, *, uploads: int) -> dict[WorkflowType, PhaseUsage]:
         task_time = ["lambda_functions"]
+        after = self.cold_start_counts()
+        pattern_functions = {
+            WorkflowType.STEP_FUNCTIONS: self.task_function_names(),
+            WorkflowType.DURABLE_FUNCTIONS: [self._outputs.durable_function_name],
+        }
         return {
             workflow: PhaseUsage(
                 lambda_functions=[],
@@ -454,6 +490,11 @@ class RunningLocalStackSource(StackHistories):
                 bedrock_input_tokens=0,
                 bedrock_output_tokens=0,
                 not_measured=(task_time if workflow is WorkflowType.STEP_FUNCTIONS else []) + _NOT_MEASURED_LOCALLY,
+                cold_starts={
+                    name: after.get(name, 0) - self._cold_starts_before.get(name, 0)
+                    for name in pattern_functions[workflow]
+                },
+                cold_starts_source="the local stack's worker pools (new awslambdaric workers started during the run)",
                 source=(
                     "running local stack: the engines' histories (the durable function's invocations from "
                     "InvocationCompleted events) and the StepDuration EMF lines of the functions' log files; "

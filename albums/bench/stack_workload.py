@@ -39,6 +39,7 @@ from albums.bench.workload import (
     BenchSettings,
     PatternRun,
     RunOutcome,
+    StackKind,
     ValidationMode,
     deterministic_correction,
     render_photos,
@@ -61,6 +62,8 @@ class StackSource(Protocol):
 
     adds_native_write_units: bool
     metrics_delay_seconds: float
+
+    def begin(self) -> None: ...
 
     def step_functions_history(self, execution_arn: str) -> list[dict[str, Any]]: ...
 
@@ -113,6 +116,7 @@ def run_stack_bench(
     ticks = {workflow: progress(workflow, settings.images) for workflow in WorkflowType}
     with tempfile.TemporaryDirectory(prefix="bench-photos-") as photo_dir:
         photos = render_photos(Path(photo_dir), settings.images)
+        source.begin()
         uploads_began = time.monotonic()
         driver = _UploadDriver(access, settings, ticks, deadline=uploads_began + deadline_seconds, began=uploads_began)
         threads = [
@@ -139,6 +143,7 @@ def run_stack_bench(
         wall_seconds=time.monotonic() - began,
         patterns=patterns,
         patterns_concurrent=True,
+        stack_kind=StackKind.AWS if access.endpoint_url is None else StackKind.RUNNING_LOCAL_STACK,
     )
 
 

@@ -91,8 +91,17 @@ class PatternRun(BaseModel):
     duplicated: int | None = None
 
 
+class StackKind(StrEnum):
+    """Where a run's timings come from: this machine's emulation, or AWS."""
+
+    IN_PROCESS = "in-process local stack"
+    RUNNING_LOCAL_STACK = "running local stack"
+    AWS = "AWS"
+
+
 class BenchRun(BaseModel):
     stack: str
+    stack_kind: StackKind = StackKind.IN_PROCESS
     settings: BenchSettings
     started_at: datetime
     wall_seconds: float

@@ -53,7 +53,8 @@ def _deployment_defaults() -> tuple[int, int]:
 def _bench(args: argparse.Namespace) -> int:
     from albums.bench.code_size import measure_code_size
     from albums.bench.cost_model import load_price_table
-    from albums.bench.report import build_report, write_report
+    from albums.bench.report import build_report
+    from albums.bench.report_html import write_report
     from albums.bench.workload import BenchSettings, ValidationMode, ValidationPlan, run_local_bench
 
     if args.running_local_stack and args.stack != LOCAL_STACK:
@@ -105,15 +106,28 @@ def _bench(args: argparse.Namespace) -> int:
     report = build_report(run, load_price_table(), measure_code_size(), adds_native_write_units=adds_native_write_units)
     directory = Path(args.out) / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     json_path, html_path = write_report(report, directory)
-    for section in report["patterns"]:
-        overhead = section["latencySeconds"]["orchestrationOverhead"]
+    for section in report.patterns:
+        orchestration = section.orchestration
+        billed = (
+            f"{orchestration.state_transitions_per_workflow:.1f} transitions"
+            if section.workflow is WorkflowType.STEP_FUNCTIONS
+            else f"{orchestration.durable_operations_per_workflow:.1f} operations"
+        )
         print(
-            f"{section['workflow']:>17}: {json_dumps_compact(section['executions']['byStatus'])}, "
-            f"lost {section['executions']['lost']}, duplicated {section['executions']['duplicated']}, "
-            f"overhead p50 {_seconds(overhead['p50'])} p95 {_seconds(overhead['p95'])}, "
-            f"throughput {section['throughputPerSecond']:.2f}/s, "
-            f"cost/workflow ${section['costPerWorkflow']['total']:.6f}"
-            + (f" (not measured: {', '.join(section['notMeasured'])})" if section["notMeasured"] else "")
+            f"{section.workflow.value:>17}: {json_dumps_compact(section.executions.by_status)}, "
+            f"lost {section.executions.lost}, duplicated {section.executions.duplicated}; per workflow "
+            f"{billed}, {orchestration.invocations_per_execution.p50 or 0:.0f} Lambda invocations, "
+            f"{section.usage_per_workflow.replay_requests:.1f} replays, "
+            f"modeled cost ${section.cost_per_workflow.total:.6f}"
+            + (f" (not measured: {', '.join(section.not_measured)})" if section.not_measured else "")
+        )
+    print(report.timings.title + ":")
+    for section in report.patterns:
+        overhead = section.latency_seconds.orchestration_overhead
+        print(
+            f"{section.workflow.value:>17}: overhead p50 {_seconds(overhead.p50)} p95 {_seconds(overhead.p95)}, "
+            f"throughput {section.throughput_per_second:.2f}/s"
+            + (f", cold starts {sum(section.cold_starts.values())}" if section.cold_starts is not None else "")
         )
     print(f"wrote {json_path} and {html_path} in {time.perf_counter() - began:.1f} s")
     return 0

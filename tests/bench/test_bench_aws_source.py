@@ -131,15 +131,25 @@ def test_lambda_time_comes_from_report_lines_and_shared_metrics_split_evenly(stu
         "start_query",
         {"queryId": "q-1"},
         {
-            "logGroupNames": [f"/aws/lambda/{name}" for name in TASK_FUNCTIONS],
+            "logGroupNames": [f"/aws/lambda/{name}" for name in [*TASK_FUNCTIONS, OUTPUTS.durable_function_name]],
             "startTime": int((START - MARGIN).timestamp()),
             "endTime": int((END + MARGIN).timestamp()),
             "queryString": ANY,
         },
     )
+
+    def row(function: str, invocations: str, billed_ms: str, cold_starts: str) -> list[dict[str, str]]:
+        return [
+            {"field": "@log", "value": f"{ACCOUNT}:/aws/lambda/{function}"},
+            {"field": "invocations", "value": invocations},
+            {"field": "billedMs", "value": billed_ms},
+            {"field": "coldStarts", "value": cold_starts},
+        ]
+
     rows = [
-        [{"field": "@log", "value": f"{ACCOUNT}:/aws/lambda/{TASK_FUNCTIONS[1]}"}, {"field": "invocations", "value": "12"}, {"field": "billedMs", "value": "2400.0"}],
-        [{"field": "@log", "value": f"{ACCOUNT}:/aws/lambda/{TASK_FUNCTIONS[0]}"}, {"field": "invocations", "value": "4"}, {"field": "billedMs", "value": "7003"}],
+        row(TASK_FUNCTIONS[1], "12", "2400.0", "2"),
+        row(OUTPUTS.durable_function_name, "8", "900", "1"),
+        row(TASK_FUNCTIONS[0], "4", "7003", "0"),
     ]
     stubs["logs"].add_response("get_query_results", {"status": "Complete", "results": rows}, {"queryId": "q-1"})
 
@@ -152,6 +162,9 @@ def test_lambda_time_comes_from_report_lines_and_shared_metrics_split_evenly(stu
     ]
     # The durable function's time is read from its history, not counted twice.
     assert ldf.lambda_functions == []
+    # Cold starts: the REPORT lines with an Init Duration, by pattern.
+    assert sf.cold_starts == {TASK_FUNCTIONS[0]: 0, TASK_FUNCTIONS[1]: 2}
+    assert ldf.cold_starts == {OUTPUTS.durable_function_name: 1}
     for pattern in (sf, ldf):
         assert (pattern.dynamodb_read_units, pattern.dynamodb_write_units) == (7.0, 15.0)
         assert (pattern.bedrock_input_tokens, pattern.bedrock_output_tokens) == (2000, 0)
@@ -161,12 +174,13 @@ def test_lambda_time_comes_from_report_lines_and_shared_metrics_split_evenly(stu
 
 def test_a_running_query_is_polled_until_it_completes(stubs, monkeypatch):
     monkeypatch.setattr("albums.bench.sources._QUERY_POLL_SECONDS", 0)
-    stubs.describe_state_machine()
     stubs["logs"].add_response("start_query", {"queryId": "q-2"}, {"logGroupNames": ANY, "startTime": ANY, "endTime": ANY, "queryString": ANY})
     stubs["logs"].add_response("get_query_results", {"status": "Running", "results": []}, {"queryId": "q-2"})
     row = [{"field": "@log", "value": f"{ACCOUNT}:/aws/lambda/{TASK_FUNCTIONS[0]}"}, {"field": "invocations", "value": "1"}, {"field": "billedMs", "value": "5"}]
     stubs["logs"].add_response("get_query_results", {"status": "Complete", "results": [row]}, {"queryId": "q-2"})
-    assert stubs.source._lambda_usage(START, END) == [LambdaUsage(function_name=TASK_FUNCTIONS[0], invocations=1, billed_ms=5)]
+    assert stubs.source._report_lines(START, END, TASK_FUNCTIONS[:1]) == [
+        (LambdaUsage(function_name=TASK_FUNCTIONS[0], invocations=1, billed_ms=5), 0)
+    ]
 
 
 def _emf_lines() -> list[str]:

@@ -7,7 +7,7 @@ recomputes report numbers from the measurements and the price table.
 from __future__ import annotations
 
 import json
-import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -15,9 +15,11 @@ from album_registry.domain.models import WorkflowType
 from albums.bench.code_size import measure_code_size
 from albums.bench.collector import VALIDATION_WAIT_SPAN
 from albums.bench.cost_model import lambda_gb_seconds, load_price_table
-from albums.bench.report import MONTHLY_VOLUMES, build_report, render_html, write_report
-from albums.bench.workload import run_local_bench
+from albums.bench.report import MONTHLY_VOLUMES, build_report
+from albums.bench.report_html import CHART_IDS, render_html, write_report
+from albums.bench.workload import StackKind, run_local_bench
 from tests.bench.bench_support import ProgressCounter, small_run_settings
+from tests.browser_support import chromium_context
 
 IMAGES = 2
 PRICES = load_price_table()
@@ -42,8 +44,14 @@ def bench_run():
 
 
 @pytest.fixture(scope="module")
-def report(bench_run):
+def report_model(bench_run):
     return build_report(bench_run, PRICES, measure_code_size(), adds_native_write_units=True)
+
+
+@pytest.fixture(scope="module")
+def report(report_model):
+    """The report as ``report.json`` holds it."""
+    return report_model.to_json()
 
 
 def _pattern(run, workflow):
@@ -138,11 +146,143 @@ def test_report_costs_are_recomputed_from_measurements_and_prices(bench_run, rep
     assert durable_costs == sorted(durable_costs) and durable_costs[0] < durable_costs[-1]
 
 
-def test_report_files_are_written_and_read_offline(report, tmp_path):
-    json_path, html_path = write_report(report, tmp_path / "run")
+class _ExternalReferences(HTMLParser):
+    """Every attribute of the page's own tags that would fetch something from the network."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href") and value and "//" in value:
+                self.found.append(f"<{tag} {name}={value}>")
+
+
+def test_report_files_are_written_and_read_offline(report_model, tmp_path):
+    json_path, html_path = write_report(report_model, tmp_path / "run")
     assert json.loads(json_path.read_text())["patterns"][0]["executions"]["uploaded"] == IMAGES
     page = html_path.read_text()
-    assert page.count("<svg") >= 4
-    assert not re.search(r"""(src|href)=["']https?://""", page)
-    assert page == render_html(report)
+    # plotly's JavaScript is inlined, no tag loads anything, and every chart has its place.
+    references = _ExternalReferences()
+    references.feed(page)
+    assert references.found == []
+    assert "Plotly.newPlot" in page and page.count("<script") >= len(CHART_IDS) + 1
+    for chart in CHART_IDS:
+        assert f'id="{chart}"' in page
+    assert page == render_html(report_model)
     assert "data transfer" in page and "free tiers" in page
+
+
+def test_the_report_leads_with_what_transfers_and_names_each_source(report_model, report):
+    page = render_html(report_model)
+    transfers, timings = page.index('id="transfers"'), page.index('id="timings"')
+    assert transfers < page.index('id="cost-model"') < timings
+    assert "Emulator measurements" in report["timings"]["title"]
+    assert "do not predict AWS latency" in report["timings"]["caveat"]
+    assert report["timings"]["concurrency"] == 2
+    # No timing in the first section: every figure there has a source, and none is in seconds.
+    figures = [figure for group in report["transfers"] for figure in group["figures"]]
+    assert {figure["source"] for figure in figures} == {"engine history", "metrics", "cost model", "repository"}
+    assert not [figure for figure in figures if "second" in figure["unit"] and "GB" not in figure["unit"]]
+    by_label = {figure["label"]: figure for figure in figures}
+    assert by_label["state transitions"]["values"] == {"step-functions": HAPPY_PATH_TRANSITIONS, "durable-functions": None}
+    assert by_label["durable operations"]["values"] == {
+        "step-functions": None,
+        "durable-functions": HAPPY_PATH_DURABLE_OPERATIONS,
+    }
+    assert by_label["replays"]["values"]["durable-functions"] == 1
+    assert by_label["Lambda invocations"]["values"] == {"step-functions": 11, "durable-functions": 2}
+    total = by_label["total"]["values"]
+    for workflow in WorkflowType:
+        assert total[workflow.value] == pytest.approx(_section(report, workflow)["costPerWorkflow"]["total"])
+
+
+def test_on_a_deployed_stack_the_timings_are_titled_as_aws_measurements(bench_run):
+    on_aws = bench_run.model_copy(update={"stack": "dev", "stack_kind": StackKind.AWS})
+    report = build_report(on_aws, PRICES, measure_code_size(), adds_native_write_units=False)
+    assert report.timings.title == "AWS measured timings (stack dev)"
+    assert "Emulator" not in report.timings.title and "do not predict" not in report.timings.caveat
+    page = render_html(report)
+    assert page.index('id="transfers"') < page.index("AWS measured timings (stack dev)")
+
+
+def test_lambda_time_is_priced_per_invocation_replays_apart(bench_run, report):
+    ldf = _section(report, WorkflowType.DURABLE_FUNCTIONS)
+    measured = _pattern(bench_run, WorkflowType.DURABLE_FUNCTIONS).measurements
+    replay_ms = sum(m.replay_billed_ms for m in measured)
+    assert 0 < replay_ms < sum(m.invocation_billed_ms for m in measured)
+    lines = {line["item"]: line for line in ldf["costPerWorkflow"]["lines"]}
+    assert lines["Lambda requests: replays"]["quantity"] == 1
+    assert lines["Lambda requests: first invocations"]["quantity"] == 1
+    assert lines["Lambda GB-s: replays"]["quantity"] == pytest.approx(lambda_gb_seconds(replay_ms, 1024) / IMAGES)
+    rows = {row["function"]: row for row in ldf["lambdaFunctions"]}
+    assert rows["durable function: replays"]["invocationsPerWorkflow"] == 1
+    assert rows["durable function: replays"]["source"] == "engine history"
+    sf_rows = _section(report, WorkflowType.STEP_FUNCTIONS)["lambdaFunctions"]
+    assert sum(row["invocationsPerWorkflow"] for row in sf_rows) == 11
+    assert {row["source"] for row in sf_rows} == {"metrics"}
+
+
+def test_in_process_cold_starts_are_reported_as_not_counted(report):
+    for workflow in WorkflowType:
+        section = _section(report, workflow)
+        assert section["coldStarts"] is None
+        assert "not counted" in section["coldStartsSource"]
+
+
+# The page inlines plotly's JavaScript (about 4.8 MB): a loaded 2-core machine may take a while to parse it.
+PAGE_WAIT_MS = 180_000
+
+
+@pytest.fixture(scope="module")
+def report_page(report_model, tmp_path_factory):
+    _, html_path = write_report(report_model, tmp_path_factory.mktemp("report"))
+    return html_path.as_uri()
+
+
+@pytest.mark.browser
+def test_the_browser_draws_every_chart_from_the_file_alone(report_page):
+    """Each chart is drawn by plotly's inlined JavaScript; the page asks the network for nothing."""
+    fetched: list[str] = []
+    with chromium_context() as browser:
+        page = browser.new_page()
+
+        def refuse_network(route):
+            if not route.request.url.startswith("file://"):
+                fetched.append(route.request.url)
+                route.abort()
+            else:
+                route.continue_()
+
+        page.route("**/*", refuse_network)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(report_page, timeout=PAGE_WAIT_MS)
+        for chart in CHART_IDS:
+            page.wait_for_selector(f"#{chart} .main-svg", timeout=PAGE_WAIT_MS)
+            drawn = page.evaluate(
+                """id => {
+                    const chart = document.getElementById(id);
+                    const points = chart.querySelectorAll('.trace .point, .trace .points path, .trace path.js-line');
+                    return {traces: chart.data.length, marks: points.length};
+                }""",
+                chart,
+            )
+            assert drawn["traces"] > 0 and drawn["marks"] > 0, (chart, drawn)
+    assert errors == []
+    assert fetched == []
+
+
+@pytest.mark.browser
+def test_the_text_reads_without_javascript(report_page):
+    with chromium_context(java_script_enabled=False) as browser:
+        page = browser.new_page()
+        page.goto(report_page, timeout=PAGE_WAIT_MS)
+        headings = page.locator("h2").all_inner_texts()
+        assert headings[0] == "What transfers to AWS"
+        assert any(heading.startswith("Emulator measurements") for heading in headings)
+        transfers = page.locator("#transfers").inner_text()
+        assert "state transitions" in transfers and "engine history" in transfers and "cost model" in transfers
+        assert page.locator("noscript").count() == 1
+        assert "every number they show is in the tables" in page.locator("body").inner_text()

@@ -29,7 +29,7 @@ from albums.bench.workload import deterministic_correction
 from local_aws.durable_service import free_loopback_port
 from albums.stack_access import open_stack
 from tests.bench.test_bench_local_run import HAPPY_PATH_DURABLE_OPERATIONS, HAPPY_PATH_TRANSITIONS
-from tests.local_stack.conftest import start_stack
+from tests.local_stack.conftest import TEST_FUNCTION_CONCURRENCY, start_stack
 from tests.bench.bench_support import ProgressCounter, small_run_settings
 
 IMAGES = 2
@@ -59,9 +59,10 @@ def bench_run(access):
 
 @pytest.fixture(scope="module")
 def report(bench_run, access):
+    """The report as ``report.json`` holds it."""
     return build_report(
         bench_run, load_price_table(), measure_code_size(), adds_native_write_units=source_for(access).adds_native_write_units
-    )
+    ).to_json()
 
 
 def _pattern(run, workflow):
@@ -143,6 +144,30 @@ def test_what_the_local_endpoint_cannot_tell_is_marked_not_measured(report):
     # One invocation at least; a second only if the validation came after the function suspended,
     # which depends on how fast the bench answers.
     assert _section(report, WorkflowType.DURABLE_FUNCTIONS)["usagePerWorkflow"]["lambda_requests"] >= 1
+
+
+def test_cold_starts_are_the_stack_workers_started_for_the_run(stack, report):
+    """A fresh stack: every function the run invoked started at least one worker, at most its pool's size."""
+    outputs = stack.outputs
+    definition = stack.client("stepfunctions").describe_state_machine(stateMachineArn=outputs["stateMachineArn"])["definition"]
+    sf = _section(report, WorkflowType.STEP_FUNCTIONS)
+    ldf = _section(report, WorkflowType.DURABLE_FUNCTIONS)
+    assert len(sf["coldStarts"]) >= 5 and all(name in definition for name in sf["coldStarts"])
+    assert set(ldf["coldStarts"]) == {outputs["durableFunctionName"]}
+    for section in (sf, ldf):
+        assert "worker pools" in section["coldStartsSource"]
+        counts = section["coldStarts"].values()
+        assert all(1 <= count <= TEST_FUNCTION_CONCURRENCY for count in counts), section["coldStarts"]
+    # The run began on a fresh stack: its counters now hold exactly the run's cold starts.
+    since_start = source_for(open_stack("local", data_dir=stack.data_dir)).cold_start_counts()
+    for section in (sf, ldf):
+        for name, count in section["coldStarts"].items():
+            assert since_start[name] == count
+
+
+def test_the_timings_are_titled_as_the_emulator_s(report):
+    assert report["timings"]["measuredOn"] == "running local stack"
+    assert report["timings"]["title"].startswith("Emulator measurements")
 
 
 def test_a_redelivered_event_is_counted_as_a_duplicate(stack, access, bench_run):

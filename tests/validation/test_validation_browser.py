@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect
 
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain.models import WorkflowType
@@ -16,19 +15,11 @@ from album_registry.handlers.validation_api import S3PresignedImageLinks, build_
 from local_aws.pipelines import LocalPipelines
 from albums.ui.api_transport import InProcessTransport
 from albums.ui.server import UiServer
+from tests.browser_support import chromium_context
 from tests.validation.conftest import SAMPLE_PHOTO
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHOTO_KEY = "uploads/browser-shelf.jpg"
 CORRECTED_YEAR = "1971"
@@ -50,12 +41,8 @@ def ui(local_stack: LocalPipelines) -> Iterator[UiServer]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[BrowserContext]:
-    with tempfile.TemporaryDirectory(prefix="albums-chromium-") as profile, sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000}
-        )
+    with chromium_context() as context:
         yield context
-        context.close()
 
 
 def correct_year(page: Page, workflow: WorkflowType, *, by_keyboard: bool) -> None:
