@@ -19,6 +19,8 @@ from components import (
     LambdaCodeArgs,
     Observability,
     ObservabilityArgs,
+    RunEndings,
+    RunEndingsArgs,
     SharedData,
     SharedDataArgs,
     StepFunctionsPipeline,
@@ -106,6 +108,21 @@ trigger = Trigger(
         durable_function_name=durable.function_name,
         durable_alias_name=durable.alias_name,
         durable_alias_arn=durable.alias_arn,
+    ),
+    on_stack_account,
+)
+run_endings = RunEndings(
+    "run-endings",
+    RunEndingsArgs(
+        settings=settings,
+        code=code,
+        table_name=data.table_name,
+        table_arn=data.table_arn,
+        bucket_name=data.bucket_name,
+        state_machine_arn=step_functions.state_machine_arn,
+        state_machine_name=step_functions.state_machine_name,
+        durable_function_arn=durable.function_arn,
+        account_id=data.account_id,
     ),
     on_stack_account,
 )

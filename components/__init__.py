@@ -6,6 +6,7 @@ from components.durable_examples import DurableExamples, DurableExamplesArgs
 from components.durable_pipeline import DurablePipeline, DurablePipelineArgs
 from components.lambda_code import FunctionCode, LambdaCode, LambdaCodeArgs
 from components.observability import Observability, ObservabilityArgs
+from components.run_endings import RunEndings, RunEndingsArgs
 from components.settings import StackSettings, lambda_environment, load_settings
 from components.shared_data import SharedData, SharedDataArgs
 from components.step_functions_pipeline import StepFunctionsPipeline, StepFunctionsPipelineArgs
@@ -22,6 +23,8 @@ __all__ = [
     "LambdaCodeArgs",
     "Observability",
     "ObservabilityArgs",
+    "RunEndings",
+    "RunEndingsArgs",
     "SharedData",
     "SharedDataArgs",
     "StackSettings",

@@ -17,7 +17,7 @@ alarmPeriodSeconds             period of both alarms                        300
 deployTarget                   ``aws``, or ``local`` for the local stack    aws
 visionProvider                 ``bedrock``, or ``offline`` (local only)     bedrock
 bedrockModelId                 model id or inference profile id             (constants)
-durableExecutionTimeoutSeconds durable execution limit; > validation timeout 86400
+durableExecutionTimeoutSeconds a run's limit, both patterns; > validation   86400
 durableRetentionDays           durable execution history retention (1-90)   14
 lambdaMemoryMb                 memory of every function                     1024
 lambdaTimeoutSeconds           per-invocation timeout of every function     900
@@ -226,7 +226,7 @@ def lambda_environment(
     settings: StackSettings,
     *,
     service: str,
-    metrics_namespace: str,
+    metrics_namespace: str | None,
     table_name: pulumi.Input[str],
     bucket_name: pulumi.Input[str],
     workflow: WorkflowType | None = None,
@@ -248,8 +248,10 @@ def lambda_environment(
         constants.VALIDATION_TIMEOUT_SECONDS_ENV: str(settings.validation_timeout_seconds),
         constants.PRICE_AGENT_CONCURRENCY_ENV: str(settings.price_agent_concurrency),
         constants.POWERTOOLS_SERVICE_NAME_ENV: service,
-        constants.POWERTOOLS_METRICS_NAMESPACE_ENV: metrics_namespace,
     }
+    # A function that emits no metrics has no namespace.
+    if metrics_namespace is not None:
+        environment[constants.POWERTOOLS_METRICS_NAMESPACE_ENV] = metrics_namespace
     if workflow is not None:
         environment[constants.WORKFLOW_TYPE_ENV] = workflow.value
     if state_machine_arn is not None:

@@ -166,6 +166,7 @@ class StepFunctionsPipeline(pulumi.ComponentResource):
         substitutions["TableName"] = args.table_name
         substitutions["ValidationTimeoutSeconds"] = settings.validation_timeout_seconds
         substitutions["PriceAgentConcurrency"] = settings.price_agent_concurrency
+        substitutions["ExecutionTimeoutSeconds"] = settings.durable_execution_timeout_seconds
         self.definition: pulumi.Output[str] = pulumi.Output.all(**substitutions).apply(
             render_definition
         )

@@ -21,7 +21,8 @@ from local_aws.dynamodb_transactions import install_item_rollback
 from local_aws.lambda_runtime import LambdaInvoker, UnknownFunctionError
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations$")
-DURABLE_API_PREFIX = "/2025-12-01/durable-execution"
+# Lambda's durable-execution API: executions, their listing by function, callbacks.
+DURABLE_API_PREFIX = "/2025-12-01/"
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # (function, payload, environ) -> (status, headers, body), or None to run the handler.

@@ -14,7 +14,8 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -84,6 +85,27 @@ def import_handler(handler_path: str) -> Callable[[Any, Any], Any]:
 DEFAULT_CONCURRENCY = 4
 
 
+class InvocationGauge:
+    """How many invocations run right now, and how many ever started: what shows
+    that a paused workflow holds no compute."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.running = 0
+        self.started = 0
+
+    @contextmanager
+    def invocation(self) -> Iterator[None]:
+        with self._lock:
+            self.running += 1
+            self.started += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
 class LocalLambdaRuntime:
     """At most ``concurrency`` handlers run at once; further invocations wait
     for a slot, as Lambda holds events beyond a function's concurrency. On a
@@ -95,6 +117,7 @@ class LocalLambdaRuntime:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(concurrency)
         self.invocations: list[InvocationRecord] = []
+        self.gauge = InvocationGauge()
 
     def register(self, function_name: str, handler_path: str) -> None:
         self._handlers[function_name] = handler_path
@@ -105,7 +128,7 @@ class LocalLambdaRuntime:
             raise UnknownFunctionError(name=name)
         handler = import_handler(self._handlers[name])
         event = json.loads(payload or b"{}")
-        with self._slots:
+        with self._slots, self.gauge.invocation():
             return self._run(name, handler, event)
 
     def _run(self, name: str, handler: Callable[[Any, Any], Any], event: Any) -> InvocationResult:

@@ -3,22 +3,31 @@
 Step Functions: the real ASL on moto's state-machine interpreter, which calls
 the task Lambdas through the gateway's in-process runtime and writes DynamoDB
 natively. Durable functions: the real handler on the official
-``DurableFunctionTestRunner``, checkpointing in memory (time skipped). Both
-read and write the same moto backends through the one loopback endpoint.
+``DurableFunctionTestRunner``, checkpointing in memory (time skipped), its
+durable API served on a loopback port of its own. Both read and write the same
+moto backends through the one loopback endpoint. A run either engine ends
+without success is published as AWS publishes it ("... Status Change"), and
+the run-endings rules, as the program declares them, send it to the
+run-endings function.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import os
+import threading
 import time
 import uuid
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from aws_durable_execution_sdk_python_testing.exceptions import IllegalStateException, ResourceNotFoundException
 from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
+from aws_durable_execution_sdk_python_testing.web.server import WebServer, WebServiceConfig
 
 from album_registry import composition, constants
 from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
@@ -26,16 +35,23 @@ from album_registry.adapters.engine_resumer import Boto3EngineResumer
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain import ids
 from album_registry.domain.errors import EngineNoLongerWaitingError
-from album_registry.domain.models import TaskStatus, ValidationTask, WorkflowType
-from album_registry.domain.registration import ValidationOutcome
+from album_registry.domain.models import Execution, ExecutionStatus, TaskStatus, ValidationTask, WorkflowType
+from album_registry.domain.registration import FINAL_STATUSES, ValidationOutcome
 from album_registry.domain.validation import submit_validation
 from album_registry.handlers import durable_pipeline
 from album_registry.handlers.upload_event import object_created_event, upload_from_event
 from local_aws.gateway import GatewayServer, LocalGateway
-from local_aws.lambda_runtime import ACCOUNT_ID, REGION, LocalLambdaRuntime
+from local_aws.lambda_runtime import ACCOUNT_ID, DEFAULT_CONCURRENCY, REGION, InvocationGauge, LocalLambdaRuntime
 from local_aws.provisioning import create_registry_table, create_upload_bucket
+from local_aws.run_status_events import RunStatusEvents
+from local_aws.table_faults import ThrottledPriceWrites
+from local_aws.trigger import UploadTrigger
+from components.run_endings import RUN_ENDINGS_HANDLER, durable_ending_pattern, step_functions_ending_pattern
 from components.step_functions_pipeline import TASK_FUNCTIONS
 from statemachine import render_definition
+
+# The durable runner's own default execution timeout; the state machine gets the same.
+DEFAULT_EXECUTION_TIMEOUT_SECONDS = 300
 
 
 
@@ -90,6 +106,9 @@ class LocalPipelines:
         vision_provider: str = constants.DEFAULT_VISION_PROVIDER,
         fault_injection: str | None = None,
         discogs_token: str | None = None,
+        execution_timeout_seconds: int = DEFAULT_EXECUTION_TIMEOUT_SECONDS,
+        lambda_concurrency: int = DEFAULT_CONCURRENCY,
+        throttled_price_writes: tuple[int, ...] = (),
     ) -> None:
         self.table_name = f"{prefix}-albums"
         self.bucket_name = f"{prefix}-shelf-photos"
@@ -99,6 +118,9 @@ class LocalPipelines:
         self._prefix = prefix
         self._timeout = validation_timeout_seconds
         self._concurrency = price_agent_concurrency
+        self._execution_timeout = execution_timeout_seconds
+        self._throttled_price_writes = throttled_price_writes
+        self.price_write_faults: ThrottledPriceWrites | None = None
         self._environment = {
             constants.TABLE_NAME_ENV: self.table_name,
             constants.BUCKET_NAME_ENV: self.bucket_name,
@@ -112,18 +134,38 @@ class LocalPipelines:
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
         }
-        self.runtime = LocalLambdaRuntime()
+        self.runtime = LocalLambdaRuntime(concurrency=lambda_concurrency)
+        # The durable handler's invocations, as the runtime counts the task Lambdas'.
+        self.durable_invocations = InvocationGauge()
         self._server: GatewayServer | None = None
         self._runner: DurableFunctionTestRunner | None = None
+        self._durable_api: WebServer | None = None
+        self._run_status_events: RunStatusEvents | None = None
         self._saved_environment: dict[str, str | None] = {}
 
     def start(self) -> LocalPipelines:
         for task in TASK_FUNCTIONS:
             self.runtime.register(self._function_name(task.suffix), task.handler)
-        self._server = GatewayServer(LocalGateway(self.runtime)).start()
+        self.runtime.register(self._function_name(RUN_ENDINGS), RUN_ENDINGS_HANDLER)
+        self._server = GatewayServer(self._endpoint_app()).start()
+        self._runner = DurableFunctionTestRunner(
+            handler=counted(durable_pipeline.handler, self.durable_invocations),
+            skip_time=True,
+            poll_interval=0.02,
+            region=REGION,
+        )
+        # The runner's durable API (GetDurableExecution, listings, callbacks) on a port of its
+        # own; its request log at INFO would drown the output, as the stack's runner's would.
+        logging.getLogger(WebServer.__module__).setLevel(logging.WARNING)
+        self._durable_api = WebServer(
+            WebServiceConfig(host="127.0.0.1", port=0, log_level=logging.WARNING),
+            self._runner._executor,  # noqa: SLF001 (the runner serves no API; its executor is what WebRunner serves)
+        )
+        threading.Thread(target=self._durable_api.serve_forever, daemon=True).start()
         overrides = {
             **self._environment,
             "AWS_ENDPOINT_URL": self._server.endpoint,
+            "AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{self._durable_api.server_address[1]}",
             # moto's interpreter sends its own SDK calls to localhost:MOTO_PORT.
             "MOTO_PORT": str(self._server.port),
         }
@@ -143,15 +185,24 @@ class LocalPipelines:
             roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{self._prefix}-state-machine",
             type="STANDARD",
         )["stateMachineArn"]
-        self._runner = DurableFunctionTestRunner(
-            handler=durable_pipeline.handler, skip_time=True, poll_interval=0.02
-        )
         self.repository = DynamoDbAlbumRepository(self.dynamodb, self.table_name)
+        self._run_status_events = RunStatusEvents(
+            step_functions=self.step_functions,
+            lambda_client=boto3.client("lambda"),
+            state_machines=lambda: [self.state_machine_arn],
+            durable_functions=lambda: [self.durable_function_name],
+            publish=self._run_endings_rules().put_event,
+        ).start()
         return self
 
     def stop(self) -> None:
+        if self._run_status_events is not None:
+            self._run_status_events.stop()
         if self._runner is not None:
             self._runner.close()
+        if self._durable_api is not None:
+            self._durable_api.shutdown()
+            self._durable_api.server_close()
         if self._server is not None:
             self._server.stop()
         for name, value in self._saved_environment.items():
@@ -189,7 +240,17 @@ class LocalPipelines:
             )["executionArn"]
         upload = upload_from_event(event)
         name = ids.execution_id_for_upload(workflow, bucket=upload.bucket, key=upload.key, version=upload.version)
-        return self.durable_runner.run_async(input=json.dumps(event), execution_name=name)
+        return self.durable_runner.run_async(
+            input=json.dumps(event),
+            execution_name=name,
+            function_name=self.durable_function_name,
+            account_id=ACCOUNT_ID,
+            execution_timeout=self._execution_timeout,
+        )
+
+    @property
+    def durable_function_name(self) -> str:
+        return self._function_name("durable-pipeline")
 
     def wait_for_engine(self, workflow: WorkflowType, engine_arn: str, timeout: float = 120) -> EngineOutcome:
         if workflow is WorkflowType.STEP_FUNCTIONS:
@@ -200,8 +261,10 @@ class LocalPipelines:
                 output=described.get("output"),
             )
         result = self.wait_for_durable(engine_arn, int(timeout))
+        # The execution's own status: the last invocation's says FAILED for a run that timed out.
+        status = boto3.client("lambda").get_durable_execution(DurableExecutionArn=engine_arn)["Status"]
         return EngineOutcome(
-            status=result.status.name,
+            status=status,
             error=result.error.message if result.error else None,
             output=result.result,
         )
@@ -220,6 +283,22 @@ class LocalPipelines:
                 return task
             time.sleep(0.05)
         raise TimeoutError(f"no pending validation task for {execution_id} within {timeout} s")
+
+    def wait_for_record(
+        self,
+        workflow: WorkflowType,
+        execution_id: str,
+        statuses: Collection[ExecutionStatus] = FINAL_STATUSES,
+        timeout: float = 60,
+    ) -> Execution:
+        """The execution record once its status is one of ``statuses`` (by default, ended)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            execution = self.repository.get_execution(workflow, execution_id)
+            if execution is not None and execution.status in statuses:
+                return execution
+            time.sleep(0.05)
+        raise TimeoutError(f"the record of {execution_id} did not reach {sorted(statuses)} within {timeout} s")
 
     @property
     def resumer(self) -> LocalResumer:
@@ -245,6 +324,40 @@ class LocalPipelines:
     def _function_name(self, function: str) -> str:
         return f"{self._prefix}-{function}"
 
+    def _endpoint_app(self) -> Any:
+        gateway = LocalGateway(self.runtime)
+        if not self._throttled_price_writes:
+            return gateway
+        self.price_write_faults = ThrottledPriceWrites(gateway, album_indexes=self._throttled_price_writes)
+        return self.price_write_faults
+
+    def _run_endings_rules(self) -> UploadTrigger:
+        """The program's run-endings rules on the local EventBridge, each to the function."""
+        events = boto3.client("events")
+        function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self._function_name(RUN_ENDINGS)}"
+        durable_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.durable_function_name}"
+        patterns = {
+            "sf": step_functions_ending_pattern(self.state_machine_arn),
+            "ldf": durable_ending_pattern(durable_function_arn),
+        }
+        for engine, pattern in patterns.items():
+            rule = f"{self._prefix}-{engine}-{RUN_ENDINGS}"
+            events.put_rule(Name=rule, EventPattern=json.dumps(pattern), State="ENABLED")
+            events.put_targets(Rule=rule, Targets=[{"Id": RUN_ENDINGS, "Arn": function_arn}])
+        return UploadTrigger(
+            events=events,
+            step_functions=self.step_functions,
+            # Lambda's own endpoint (this gateway), not the durable API's.
+            lambda_client=boto3.client("lambda", endpoint_url=self._server_endpoint),
+            sqs=boto3.client("sqs"),
+        )
+
+    @property
+    def _server_endpoint(self) -> str:
+        if self._server is None:
+            raise RuntimeError("start() the local pipelines first")
+        return self._server.endpoint
+
     def _substitutions(self) -> dict[str, str | int]:
         values: dict[str, str | int] = {
             task.placeholder: f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self._function_name(task.suffix)}"
@@ -254,5 +367,20 @@ class LocalPipelines:
             "TableName": self.table_name,
             "ValidationTimeoutSeconds": self._timeout,
             "PriceAgentConcurrency": self._concurrency,
+            "ExecutionTimeoutSeconds": self._execution_timeout,
         }
         return values
+
+
+RUN_ENDINGS = "run-endings"
+
+
+def counted(handler: Callable[[Any, Any], Any], gauge: InvocationGauge) -> Callable[[Any, Any], Any]:
+    """The handler, each invocation counted on ``gauge``."""
+
+    @functools.wraps(handler)
+    def invocation(event: Any, context: Any) -> Any:
+        with gauge.invocation():
+            return handler(event, context)
+
+    return invocation

@@ -30,11 +30,14 @@ from local_aws.lambda_workers import DEFAULT_IDLE_SECONDS, WorkerHost, WorkerLam
 from components.lambda_package import BUILD_ROOT, LAMBDA_RUNTIME_LAYER, LAYER_PREFIX, build_layer, local_platform
 from local_aws.persistence import BackendSnapshots, PeriodicSaver
 from local_aws.provisioner import LocalDeployment, provision
+from local_aws.run_status_events import RunStatusEvents
 from local_aws.stack_api import with_stack_api
 from local_aws.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, FUNCTION_LOG_DIR, STATE_FILE, LocalStackInfo
 from local_aws.trigger import UploadTrigger
 
 SAVE_INTERVAL_SECONDS = 5.0
+# How often the engines' runs are looked at for ends to publish.
+RUN_STATUS_INTERVAL_SECONDS = 1.0
 # Execution environments per function. Lambda's default account limit is far
 # higher; here memory is the bound (a worker reading photos holds the OCR
 # models, about 0.4 GB).
@@ -82,6 +85,7 @@ class LocalStack:
         self._snapshots = BackendSnapshots(data_dir)
         self.deployment: LocalDeployment | None = None
         self.trigger: UploadTrigger | None = None
+        self._run_status_events: RunStatusEvents | None = None
         self._stopped = threading.Event()
 
     @property
@@ -117,6 +121,17 @@ class LocalStack:
             lambda_client=boto3.client("lambda"),
             sqs=boto3.client("sqs"),
         )
+        # The engines' status-change events, to the stack's rules (the run endings').
+        step_functions = boto3.client("stepfunctions")
+        durable_functions = list(self.deployment.durable_functions)
+        self._run_status_events = RunStatusEvents(
+            step_functions=step_functions,
+            lambda_client=boto3.client("lambda"),
+            state_machines=lambda: [m["stateMachineArn"] for m in step_functions.list_state_machines()["stateMachines"]],
+            durable_functions=lambda: durable_functions,
+            publish=self.trigger.put_event,
+            interval_seconds=RUN_STATUS_INTERVAL_SECONDS,
+        ).start()
         self._snapshots.save()
         self._saver = PeriodicSaver(self._snapshots, SAVE_INTERVAL_SECONDS)
         self._saver.start()
@@ -132,6 +147,8 @@ class LocalStack:
         self._stopped.set()
         if self._saver is not None:
             self._saver.stop()
+        if self._run_status_events is not None:
+            self._run_status_events.stop()
         self._snapshots.save()
         if self._durable is not None:
             self._durable.stop()

@@ -31,6 +31,9 @@ PLACEHOLDERS = (
     "TableName",
     "ValidationTimeoutSeconds",
     "PriceAgentConcurrency",
+    # The run's own limit, as the durable function's execution timeout: a run
+    # past it ends TIMED_OUT, which the engine's status-change event records.
+    "ExecutionTimeoutSeconds",
 )
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z]+)\}")

@@ -101,11 +101,17 @@ function renderTask(task) {
     const cover = item.querySelector(".cover");
     cover.setAttribute("aria-label", `Cover ${album.albumIndex}`);
     coverStyle(cover, task.imageUrl, album.coverBox);
+    const unreadable = album.unreadable ?? [];
     for (const field of FIELDS) {
       const input = item.querySelector(`input[name="${field}"]`);
       const value = album[field] ?? "";
       input.value = value;
       input.dataset.original = String(value);
+      // Vision could not read it: say so, rather than show an empty field as if it were read.
+      if (unreadable.includes(field)) {
+        input.classList.add("unreadable");
+        input.placeholder = "unreadable";
+      }
       input.setAttribute("aria-label", `Album ${album.albumIndex} ${field === "albumName" ? "album name" : field}`);
       if (field === "year") input.max = String(maxYear);
       input.addEventListener("input", () => {
@@ -115,6 +121,9 @@ function renderTask(task) {
     }
     item.querySelector(".confidence").textContent =
       `confidence ${album.confidence.toFixed(2)}${low ? " · low, please check" : ""}`;
+    const names = { artist: "artist", albumName: "album name", year: "year" };
+    item.querySelector(".unreadable-note").textContent =
+      unreadable.length ? `unreadable: ${unreadable.map((field) => names[field]).join(", ")}` : "";
     list.append(item);
   }
   form.addEventListener("submit", (event) => {
@@ -319,6 +328,8 @@ function executionCell(execution) {
   if (execution.pricedCount !== null) details.push(`${execution.pricedCount}/${execution.albumCount} priced`);
   if (execution.error) details.push(execution.error);
   if (details.length) cell.append(" ", element("span", `· ${details.join(" · ")}`));
+  // A failed run's stable code: what an operator searches the logs and alarms for.
+  if (execution.errorCode) cell.append(" ", element("code", execution.errorCode, "error-code"));
   return cell;
 }
 

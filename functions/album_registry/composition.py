@@ -11,9 +11,11 @@ from __future__ import annotations
 from functools import cache
 
 import boto3
+from botocore.config import Config
 
 from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
 from album_registry.adapters.engine_resumer import Boto3EngineResumer
+from album_registry.adapters.engine_runs import Boto3EngineRuns
 from album_registry.adapters.fault_injection import FaultPlan
 from album_registry.adapters.s3_image_store import S3ImageStore
 from album_registry.adapters.system_clock import SystemClock
@@ -36,9 +38,15 @@ def settings() -> Settings:
     return Settings.from_environment()
 
 
+# The SDK's standard retries (three attempts): the long back-off on a throttled
+# write is the workflow's own (a durable step's retry strategy, as the ASL's
+# Retry), not the legacy mode's ten attempts for DynamoDB under each of its tries.
+TABLE_CLIENT_CONFIG = Config(retries={"mode": "standard"})
+
+
 @cache
 def repository() -> DynamoDbAlbumRepository:
-    return DynamoDbAlbumRepository(boto3.client("dynamodb"), settings().table_name)
+    return DynamoDbAlbumRepository(boto3.client("dynamodb", config=TABLE_CLIENT_CONFIG), settings().table_name)
 
 
 @cache
@@ -58,6 +66,11 @@ def engine_resumer() -> Boto3EngineResumer:
     return Boto3EngineResumer(
         step_functions=boto3.client("stepfunctions"), lambda_client=boto3.client("lambda")
     )
+
+
+@cache
+def engine_runs() -> Boto3EngineRuns:
+    return Boto3EngineRuns(step_functions=boto3.client("stepfunctions"), lambda_client=boto3.client("lambda"))
 
 
 @cache
@@ -91,7 +104,7 @@ def reset() -> None:
 
     The local stack calls this when it (re)configures the in-process functions.
     """
-    for cached in (settings, repository, registration, engine_resumer, discogs_token):
+    for cached in (settings, repository, registration, engine_resumer, engine_runs, discogs_token):
         cached.cache_clear()
 
 

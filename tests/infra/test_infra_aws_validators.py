@@ -68,8 +68,9 @@ def test_the_checks_see_every_policy_document_of_the_program(run_name: str, requ
         ("trust", "aws:iam/role:Role", "assumeRolePolicy"): len(run.of_type("aws:iam/role:Role")),
         ("resource", "aws:sqs/queuePolicy:QueuePolicy", "policy"): 2,
     }
-    # Six for the registry (the price agent has its own), one per seed durable example.
-    assert len(run.of_type(ROLE_POLICY)) == 8
+    # Seven for the registry (the price agent and the run endings have their own),
+    # one per seed durable example.
+    assert len(run.of_type(ROLE_POLICY)) == 9
 
 
 # --- Unknown actions ----------------------------------------------------------

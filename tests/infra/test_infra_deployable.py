@@ -38,7 +38,7 @@ def test_every_function_runs_a_built_archive_whose_hash_is_its_code_hash(dev_run
 def test_registry_functions_carry_the_registry_archive_and_its_layer(dev_functions: list[DeclaredFunction]) -> None:
     registry_code = build_code(REGISTRY_BUNDLE)
     registry = [f for f in dev_functions if f.handler.startswith("album_registry.")]
-    assert len(registry) == 8
+    assert len(registry) == 9
     for function in registry:
         assert function.code == registry_code
         assert function.layer_specs == (REGISTRY_BUNDLE.layer,)

@@ -144,6 +144,7 @@ def test_roles_trust_only_their_service(dev_run: ProgramRun) -> None:
         "step-functions-state-machine-role": "states.amazonaws.com",
         "durable-role": "lambda.amazonaws.com",
         "validation-api-role": "lambda.amazonaws.com",
+        "run-endings-role": "lambda.amazonaws.com",
         "durable-examples-minimal-role": "lambda.amazonaws.com",
         "durable-examples-showcase-role": "lambda.amazonaws.com",
         "trigger-events-role": "events.amazonaws.com",

@@ -16,6 +16,7 @@ COMPONENT_TYPES = {
     "vinyl:index:DurablePipeline": "durable",
     "vinyl:index:ValidationApi": "validation-api",
     "vinyl:index:Trigger": "trigger",
+    "vinyl:index:RunEndings": "run-endings",
     "vinyl:index:Observability": "observability",
 }
 
@@ -79,6 +80,17 @@ EXPECTED_CHILDREN: dict[str, Counter[str]] = {
             "aws:iam/role:Role": 1,
             "aws:iam/rolePolicy:RolePolicy": 1,
             "aws:lambda/permission:Permission": 1,
+        }
+    ),
+    "vinyl:index:RunEndings": Counter(
+        {
+            "aws:cloudwatch/logGroup:LogGroup": 1,
+            "aws:lambda/function:Function": 1,
+            "aws:iam/role:Role": 1,
+            "aws:iam/rolePolicy:RolePolicy": 1,
+            "aws:cloudwatch/eventRule:EventRule": 2,
+            "aws:cloudwatch/eventTarget:EventTarget": 2,
+            "aws:lambda/permission:Permission": 2,
         }
     ),
     "vinyl:index:Observability": Counter(

@@ -26,6 +26,7 @@ TASK_HANDLERS = {
 }
 DURABLE_HANDLER = "album_registry.handlers.durable_pipeline.handler"
 VALIDATION_HANDLER = "album_registry.handlers.validation_api.handler"
+RUN_ENDINGS_HANDLER = "album_registry.handlers.run_endings.handler"
 
 
 def _functions(run: ProgramRun) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def _functions(run: ProgramRun) -> dict[str, Any]:
 
 def test_every_handler_is_deployed_once(dev_run: ProgramRun) -> None:
     handlers = sorted(f.inputs["handler"] for f in _functions(dev_run).values())
-    assert handlers == sorted([*TASK_HANDLERS, DURABLE_HANDLER, VALIDATION_HANDLER])
+    assert handlers == sorted([*TASK_HANDLERS, DURABLE_HANDLER, VALIDATION_HANDLER, RUN_ENDINGS_HANDLER])
 
 
 def test_every_function_runs_python_313_on_arm64_with_xray_and_json_logs(dev_run: ProgramRun) -> None:
@@ -165,7 +166,7 @@ def test_rendered_definition_is_the_template_with_real_arns(dev_run: ProgramRun)
     # Every task function appears somewhere in the workflow (as Resource or FunctionName).
     assert all(arn in text for arn in task_arns)
     assert '"vinyl-dev-albums"' in text
-    assert len(PLACEHOLDERS) == 9
+    assert len(PLACEHOLDERS) == 10
 
 
 def test_rendered_definition_carries_the_stack_numbers(bench_run: ProgramRun) -> None:

@@ -15,8 +15,15 @@ from components.trigger import extension_spellings, upload_event_pattern
 from local_aws.pulumi_program import ProgramRun
 
 
+TRIGGER = "vinyl:index:Trigger"
+
+
 def _targets(run: ProgramRun) -> dict[str, dict[str, Any]]:
-    return {t.inputs["targetId"]: t.inputs for t in run.of_type("aws:cloudwatch/eventTarget:EventTarget")}
+    return {
+        t.inputs["targetId"]: t.inputs
+        for t in run.of_type("aws:cloudwatch/eventTarget:EventTarget")
+        if t.parent_type == TRIGGER
+    }
 
 
 def _queue_arn(run: ProgramRun, name: str) -> str:
@@ -24,7 +31,7 @@ def _queue_arn(run: ProgramRun, name: str) -> str:
 
 
 def test_rule_matches_object_created_in_this_bucket(dev_run: ProgramRun) -> None:
-    rule = dev_run.one("aws:cloudwatch/eventRule:EventRule").inputs
+    rule = dev_run.one("aws:cloudwatch/eventRule:EventRule", "trigger-uploads-rule").inputs
     assert rule["name"] == "vinyl-dev-uploads"
     assert json.loads(rule["eventPattern"]) == upload_event_pattern(dev_run.exports["bucketName"])
 
@@ -53,7 +60,7 @@ def test_durable_target_is_the_alias_and_may_invoke_only_it(dev_run: ProgramRun)
     target = _targets(dev_run)["durable-functions"]
     assert target["arn"] == dev_run.exports["durableFunctionAliasArn"]
     assert target["arn"].endswith(":live")
-    permission = dev_run.one("aws:lambda/permission:Permission").inputs
+    permission = dev_run.one("aws:lambda/permission:Permission", "trigger-ldf-invoke").inputs
     assert permission["principal"] == "events.amazonaws.com"
     assert permission["function"] == "vinyl-dev-durable-pipeline"
     assert permission["qualifier"] == "live"

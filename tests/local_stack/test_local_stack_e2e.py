@@ -109,6 +109,24 @@ def test_a_file_that_is_not_an_image_ends_failed_with_the_reason(running_stack):
     assert all(repository.get_albums(w, i) == [] for w, i in execution_ids.items())
 
 
+def test_runs_stopped_on_their_engines_end_failed_through_the_status_change_rules(running_stack):
+    """The engines' status-change events reach the run-endings rules, as on AWS: a run
+    stopped while it waits for a person ends failed in its record, its task closed."""
+    execution_ids = upload(running_stack, "uploads/e2e-stopped.jpg", (SAMPLES / "shelf-01.jpg").read_bytes())
+    executions = wait_for_status(running_stack, execution_ids, {"waiting_validation"})
+    running_stack.client("stepfunctions").stop_execution(
+        executionArn=executions[WorkflowType.STEP_FUNCTIONS].engineExecutionArn
+    )
+    running_stack.client("lambda").stop_durable_execution(
+        DurableExecutionArn=executions[WorkflowType.DURABLE_FUNCTIONS].engineExecutionArn
+    )
+    ended = wait_for_status(running_stack, execution_ids, {"failed"})
+    repository = running_stack.repository()
+    for workflow, execution in ended.items():
+        assert (execution.errorCode, execution.error) == ("ExecutionStopped", "the run was stopped on its engine")
+        assert repository.get_task(workflow, f"task-{execution_ids[workflow]}").status.value == "timeout"
+
+
 def test_the_local_stack_is_the_program(running_stack):
     """One source of truth: what runs locally is what the Pulumi program declares."""
     program = run_program(LOCAL_STACK_NAME, dict(LOCAL_PROJECT_CONFIG))
@@ -127,11 +145,12 @@ def test_the_local_stack_is_the_program(running_stack):
         stateMachineArn=running_stack.outputs["stateMachineArn"]
     )
     assert json.loads(deployed["definition"]) == json.loads(machine["definition"])
-    rule = program.one("aws:cloudwatch/eventRule:EventRule").inputs
     events = running_stack.client("events")
-    assert json.loads(events.describe_rule(Name=rule["name"])["EventPattern"]) == json.loads(rule["eventPattern"])
-    targets = {t["Arn"] for t in events.list_targets_by_rule(Rule=rule["name"])["Targets"]}
-    assert targets == {t.inputs["arn"] for t in program.of_type("aws:cloudwatch/eventTarget:EventTarget")}
+    declared_targets = program.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    for rule in (resource.inputs for resource in program.of_type("aws:cloudwatch/eventRule:EventRule")):
+        assert json.loads(events.describe_rule(Name=rule["name"])["EventPattern"]) == json.loads(rule["eventPattern"])
+        targets = {t["Arn"] for t in events.list_targets_by_rule(Rule=rule["name"])["Targets"]}
+        assert targets == {t.inputs["arn"] for t in declared_targets if t.inputs["rule"] == rule["name"]}
 
 
 def test_restart_keeps_the_data_and_a_paused_durable_workflow_completes(tmp_path):

@@ -76,7 +76,7 @@ def test_submitter_opens_the_task_and_timeout_closes_it(configured):
 def test_price_steps_record_success_and_failure(configured):
     execution_id = prepared(configured)["executionId"]
     album = {"albumIndex": 1, "artist": "Miles Davis", "albumName": "Kind of Blue", "year": 1959}
-    estimate = steps.estimate_price(album)(step_context())
+    estimate = steps.estimate_price(execution_id, album)(step_context())
     assert estimate["priceEstimate"] > 0 and estimate["priceSource"] == "offline-model"
     steps.record_price(execution_id, album, estimate)(step_context())
     failure = {"code": "PriceEstimationError", "message": "boom"}
@@ -128,3 +128,26 @@ def test_vision_is_retried_three_times_from_two_seconds():
     decisions = [strategy(error, attempt) for attempt in (1, 2, 3, 4)]
     assert [decision.should_retry for decision in decisions] == [True, True, True, False]
     assert [decision.delay_seconds for decision in decisions[:3]] == [2, 4, 8]
+
+
+def test_a_write_the_state_machine_makes_natively_fails_under_its_name_and_is_retried(configured, monkeypatch):
+    """As StorePrice's error: ``DynamoDB.<code>``, so both patterns record one failure alike."""
+    from botocore.exceptions import ClientError
+
+    from album_registry.domain.errors import ServiceError
+
+    execution_id = prepared(configured)["executionId"]
+
+    def throttled(*args, **kwargs):
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "PutItem")
+
+    monkeypatch.setattr(composition.repository(), "save_album", throttled)
+    album = {"albumIndex": 1, "artist": "Miles Davis", "albumName": "Kind of Blue", "year": 1959}
+    estimate = {"priceEstimate": 30.0, "priceConfidence": 0.8, "priceSource": "offline-model"}
+    with pytest.raises(ServiceError, match=r"^DynamoDB\.ProvisionedThroughputExceededException$") as raised:
+        steps.record_price(execution_id, album, estimate)(step_context())
+    assert [steps.WRITE_RETRY.retry_strategy(raised.value, attempt).should_retry for attempt in (1, 2, 3)] == [
+        True,
+        True,
+        False,
+    ]

@@ -7,7 +7,8 @@ import json
 import boto3
 import pytest
 
-from album_registry.domain.models import AlbumCorrection, WorkflowType
+from album_registry.domain import keys
+from album_registry.domain.models import AlbumCorrection, AlbumStatus, ExecutionStatus, TaskStatus, WorkflowType
 from album_registry.domain.registration import ValidationOutcome
 from album_registry.handlers.upload_event import object_created_event
 from tests.table_items import items_by_pattern
@@ -129,4 +130,59 @@ def test_a_redelivered_event_starts_nothing_new_on_either_engine(local_pipelines
     again = {w: pipelines.wait_for_engine(w, pipelines.deliver(w, event)) for w in WorkflowType}
     assert {o.status for o in again.values()} == {"SUCCEEDED"}
     assert items_by_pattern(boto3.client("dynamodb"), pipelines.table_name) == before
+    assert_alike(pipelines, started, outcomes)
+
+
+THROTTLED_ALBUM = 4
+THROTTLED = "DynamoDB.ProvisionedThroughputExceededException"
+
+
+def test_a_price_write_throttled_past_its_retries_is_recorded_alike(local_pipelines, shelf_photo):
+    """The table refuses album 4's price write on both engines for good: each retries, then records
+    the failure under the name the state machine's native write reports, and the run completes."""
+    pipelines = local_pipelines(throttled_price_writes=(THROTTLED_ALBUM,))
+    started, outcomes = run_both(pipelines, shelf_photo, ACCEPT)
+    assert {o.status for o in outcomes.values()} == {"SUCCEEDED"}
+    assert_alike(pipelines, started, outcomes)
+    for workflow in WorkflowType:
+        execution_id = started.execution_id(workflow)
+        albums = pipelines.repository.get_albums(workflow, execution_id)
+        throttled = albums[THROTTLED_ALBUM - 1]
+        assert (throttled.status, throttled.priceErrorCode, throttled.priceError) == (
+            AlbumStatus.PRICE_FAILED,
+            THROTTLED,
+            THROTTLED,
+        )
+        assert throttled.priceEstimate is None
+        assert all(a.status is AlbumStatus.PRICED for a in albums if a.albumIndex != THROTTLED_ALBUM)
+        execution = pipelines.repository.get_execution(workflow, execution_id)
+        assert (execution.status, execution.pricedCount, execution.priceFailedCount) == (
+            ExecutionStatus.COMPLETED,
+            5,
+            1,
+        )
+        # Refused more than once: each engine retried the write before it gave up.
+        assert pipelines.price_write_faults.throttled[keys.execution_pk(workflow, execution_id)] > 1
+
+
+# Long enough for both engines to reach the validation wait on a loaded machine;
+# the run then outlives it waiting for a person who never answers.
+EXECUTION_TIMEOUT_SECONDS = 60
+
+
+def test_a_run_past_its_execution_timeout_ends_failed_alike_on_both_engines(local_pipelines, shelf_photo):
+    """Property 32 at the engine's own limit: the engine ends the run, its status-change event
+    reaches the run-endings rule, and the record ends failed, its task closed, on both engines."""
+    pipelines = local_pipelines(execution_timeout_seconds=EXECUTION_TIMEOUT_SECONDS, validation_timeout_seconds=3600)
+    started = pipelines.upload(shelf_photo, "uploads/outlived.jpg")
+    for workflow in WorkflowType:
+        pipelines.wait_for_task(workflow, started.execution_id(workflow), timeout=EXECUTION_TIMEOUT_SECONDS)
+    outcomes = {w: pipelines.wait_for_engine(w, started.engine_arns[w]) for w in WorkflowType}
+    assert {o.status for o in outcomes.values()} == {"TIMED_OUT"}, outcomes
+    for workflow in WorkflowType:
+        execution_id = started.execution_id(workflow)
+        ended = pipelines.wait_for_record(workflow, execution_id)
+        assert (ended.status, ended.errorCode) == (ExecutionStatus.FAILED, "ExecutionTimedOut")
+        assert pipelines.repository.get_task(workflow, f"task-{execution_id}").status is TaskStatus.TIMEOUT
+        assert len(pipelines.repository.get_albums(workflow, execution_id)) == 6
     assert_alike(pipelines, started, outcomes)

@@ -34,7 +34,12 @@ UPLOAD = Upload(bucket="photos", key="uploads/shelf.jpg", version="v1")
 
 def rendered() -> dict[str, Any]:
     values: dict[str, str | int] = {name: f"arn:aws:lambda:us-east-1:123456789012:function:{name}" for name in PLACEHOLDERS}
-    values |= {"TableName": TABLE, "ValidationTimeoutSeconds": 60, "PriceAgentConcurrency": 6}
+    values |= {
+        "TableName": TABLE,
+        "ValidationTimeoutSeconds": 60,
+        "PriceAgentConcurrency": 6,
+        "ExecutionTimeoutSeconds": 3600,
+    }
     return json.loads(render_definition(values))
 
 

@@ -140,10 +140,4 @@ def wait_for_pending_task(pipelines: LocalPipelines, workflow: WorkflowType, exe
 def wait_for_settled(pipelines: LocalPipelines, workflow: WorkflowType, execution_id: str, timeout: float = 60):
     """The execution once it failed, completed or waits for a person."""
     settled = (ExecutionStatus.FAILED, ExecutionStatus.COMPLETED, ExecutionStatus.WAITING_VALIDATION)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        execution = pipelines.repository.get_execution(workflow, execution_id)
-        if execution is not None and execution.status in settled:
-            return execution
-        time.sleep(0.05)
-    raise AssertionError(f"{execution_id} did not settle within {timeout} s")
+    return pipelines.wait_for_record(workflow, execution_id, settled, timeout)

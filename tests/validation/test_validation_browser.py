@@ -10,7 +10,10 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from album_registry.adapters.system_clock import SystemClock
-from album_registry.domain.models import WorkflowType
+from album_registry.domain.failures import Failure
+from album_registry.domain.models import Album, ExtractedAlbum, TaskStatus, ValidationTask, WorkflowType
+from album_registry.domain.registration import AlbumRegistration, Upload
+from album_registry.domain.vision import normalize_to_six
 from album_registry.handlers.validation_api import S3PresignedImageLinks, build_app
 from local_aws.pipelines import LocalPipelines
 from albums.ui.api_transport import InProcessTransport
@@ -107,3 +110,61 @@ def test_a_person_corrects_a_year_and_both_pipelines_register_it(
     csv = Path(download.value.path()).read_text(encoding="utf-8")
     assert csv.startswith("workflowType,executionId,albumIndex,artist,albumName,year")
     assert f"durable-functions,{started.execution_id(WorkflowType.DURABLE_FUNCTIONS)},3," in csv
+
+
+def test_a_failed_execution_shows_its_error_code(local_stack: LocalPipelines, ui: UiServer, browser: BrowserContext) -> None:
+    """The executions view shows why a run failed: its stable code beside the short message."""
+    workflow = WorkflowType.DURABLE_FUNCTIONS
+    registration = AlbumRegistration(repository=local_stack.repository, clock=SystemClock())
+    upload = Upload(bucket=local_stack.bucket_name, key="uploads/failed-shelf.jpg", version="v1")
+    execution = registration.prepare_execution(workflow, upload, engine_execution_arn="arn:local:failed-run")
+    registration.start_execution(execution)
+    failure = Failure(code="VisionUnavailableError", message="bedrock vision unavailable: throttled")
+    registration.fail_execution(workflow, execution.executionId, failure)
+
+    page = browser.new_page()
+    page.goto(ui.url)
+    page.get_by_role("tab", name="Executions").click()
+    cell = page.locator(
+        f'#executions tr[data-photo="{local_stack.bucket_name}/{upload.key}"] td[data-workflow-type="{workflow.value}"]'
+    )
+    expect(cell.locator(".state")).to_have_text("failed", timeout=WAIT_MS)
+    expect(cell.locator(".error-code")).to_have_text(failure.code)
+    expect(cell).to_contain_text(failure.message)
+
+
+def test_a_field_vision_could_not_read_is_marked_unreadable(
+    local_stack: LocalPipelines, ui: UiServer, browser: BrowserContext
+) -> None:
+    """Property 7 on the page: an empty field is shown as unreadable, not as if read empty."""
+    workflow = WorkflowType.STEP_FUNCTIONS
+    covers = [ExtractedAlbum(albumIndex=1, artist="Prince", albumName="Parade", year=1986, confidence=0.9)]
+    albums = [Album.from_extracted(cover) for cover in normalize_to_six(covers)]
+    albums[0] = albums[0].model_copy(update={"year": None, "unreadable": ["year"]})
+    execution_id = "sf-unreadable-fields"
+    task = ValidationTask(
+        taskId=f"task-{execution_id}",
+        executionId=execution_id,
+        workflowType=workflow,
+        albums=albums,
+        imageS3Key="uploads/unreadable.jpg",
+        createdAt="2026-12-01T10:00:00.000Z",
+        expiresAt="2099-12-01T10:00:00.000Z",
+        taskToken="token-unreadable",
+    )
+    local_stack.repository.create_task(task)
+
+    page = browser.new_page()
+    page.goto(ui.url)
+    form = page.locator(f'form.task[data-task-id="{task.taskId}"]')
+    expect(form).to_have_count(1, timeout=WAIT_MS)
+    read = form.locator('.album[data-album-index="1"]')
+    expect(read.locator(".unreadable-note")).to_have_text("unreadable: year")
+    expect(read.get_by_label("Album 1 year")).to_have_attribute("placeholder", "unreadable")
+    expect(read.get_by_label("Album 1 artist")).to_have_value("Prince")
+    placeholder = form.locator('.album[data-album-index="4"]')
+    expect(placeholder.locator(".unreadable-note")).to_have_text("unreadable: artist, album name, year")
+    page.screenshot(path=str(ARTIFACTS / "validation-unreadable.png"), full_page=True)
+    local_stack.repository.close_task(
+        task.model_copy(update={"status": TaskStatus.COMPLETED}), expected_status=TaskStatus.PENDING.value
+    )

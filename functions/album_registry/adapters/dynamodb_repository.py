@@ -94,6 +94,11 @@ def new_task_condition() -> WriteCondition:
     )
 
 
+def integration_error_name(error: ClientError) -> str:
+    """A DynamoDB error as Step Functions' native DynamoDB tasks name it."""
+    return f"DynamoDB.{error.response['Error']['Code']}"
+
+
 def marshal(item: dict[str, Any]) -> dict[str, Any]:
     """Plain values to DynamoDB attribute values (floats become decimals)."""
     return {name: _serializer.serialize(_decimals(value)) for name, value in item.items()}

@@ -93,3 +93,17 @@ class InvalidValidationAnswerError(AlbumRegistryError):
     def __init__(self, *, reason: str) -> None:
         super().__init__(f"validation answer rejected: {reason}")
         self.reason = reason
+
+
+class ServiceError(AlbumRegistryError):
+    """An AWS service refused a write for good, after the SDK's own retries.
+
+    Named as Step Functions' native integrations name the error
+    (``DynamoDB.ProvisionedThroughputExceededException``), so a write the
+    durable pattern makes through the repository fails under the same name as
+    the state machine's native write of the same item.
+    """
+
+    def __init__(self, *, name: str) -> None:
+        super().__init__(name)
+        self.name = name

@@ -7,6 +7,7 @@ one model serves the repository, the workflow payloads and the clients.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,6 +59,21 @@ class _Record(BaseModel):
 CoverBox = tuple[float, float, float, float]
 """Where a cover is on the photo: left, top, width, height, as fractions of the image."""
 
+ReadField = Literal["artist", "albumName", "year"]
+"""The fields vision reads off a cover, and a person completes."""
+
+
+def unreadable_fields(*, artist: str, albumName: str, year: int | None) -> list[ReadField]:
+    """Which of an album's read fields hold nothing: what the validation page marks unreadable."""
+    missing: list[ReadField] = []
+    if not artist.strip():
+        missing.append("artist")
+    if not albumName.strip():
+        missing.append("albumName")
+    if year is None:
+        missing.append("year")
+    return missing
+
 
 class ExtractedAlbum(_Record):
     """What the vision step read from one cover."""
@@ -86,6 +102,8 @@ class Album(_Record):
     priceError: str | None = None
     priceErrorCode: str | None = None
     status: AlbumStatus = AlbumStatus.EXTRACTED
+    # Property 7: every read field is filled, or named here for a person to complete.
+    unreadable: list[ReadField] = []
 
     @classmethod
     def from_extracted(cls, extracted: ExtractedAlbum) -> Album:
@@ -97,6 +115,9 @@ class Album(_Record):
             yearOriginal=extracted.year,
             confidence=extracted.confidence,
             coverBox=extracted.coverBox,
+            unreadable=unreadable_fields(
+                artist=extracted.artist, albumName=extracted.albumName, year=extracted.year
+            ),
         )
 
 

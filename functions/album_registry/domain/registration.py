@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from album_registry.domain import ids
 from album_registry.domain.errors import ExecutionNotFoundError, InvalidValidationAnswerError
-from album_registry.domain.failures import Failure
+from album_registry.domain.failures import Failure, engine_ending
 from album_registry.domain.models import (
     Album,
     AlbumCorrection,
@@ -25,6 +25,7 @@ from album_registry.domain.models import (
     TaskStatus,
     ValidationTask,
     WorkflowType,
+    unreadable_fields,
 )
 from album_registry.domain.ports import (
     AlbumRepository,
@@ -249,8 +250,11 @@ class AlbumRegistration:
         return completed
 
     def fail_execution(self, workflow: WorkflowType, execution_id: str, failure: Failure) -> None:
-        """Mark the run failed; a run that already ended keeps its final status."""
+        """Mark the run failed; a run that already ended keeps its final status (and a
+        failed one the failure it recorded first)."""
         execution = self._execution(workflow, execution_id)
+        if execution.status in FINAL_STATUSES:
+            return
         self._repository.update_execution(
             execution.model_copy(
                 update={
@@ -261,6 +265,31 @@ class AlbumRegistration:
                 }
             )
         )
+
+    def end_by_engine(
+        self, workflow: WorkflowType, execution_id: str, engine_status: str, *, engine_execution_arn: str
+    ) -> Failure | None:
+        """The engine ended a run itself (execution timeout, a stop, a failure the run
+        could not record): the run's record, still open, is marked failed, and its
+        pending validation task, if any, closed as timed out.
+
+        Returns what was recorded; None when the status is no failure, there is no
+        record (the run ended before writing one), the record is another run's (a
+        redelivered upload's second run) or it had ended already.
+        """
+        failure = engine_ending(engine_status)
+        execution = self._repository.get_execution(workflow, execution_id)
+        if (
+            failure is None
+            or execution is None
+            or execution.engineExecutionArn != engine_execution_arn
+            or execution.status in FINAL_STATUSES
+        ):
+            return None
+        # Nobody can answer a task of a run that is gone: it closes as timed out.
+        self.time_out_validation(workflow, execution_id)
+        self.fail_execution(workflow, execution_id, failure)
+        return failure
 
     def _execution(self, workflow: WorkflowType, execution_id: str) -> Execution:
         execution = self._repository.get_execution(workflow, execution_id)
@@ -274,8 +303,15 @@ class AlbumRegistration:
 
 def _reviewed(album: Album, correction: AlbumCorrection | None) -> Album:
     changes = correction.model_dump(exclude={"albumIndex"}, exclude_none=True) if correction else {}
+    read = {**album.model_dump(include={"artist", "albumName", "year"}), **changes}
+    # What the person filled in is no longer unreadable.
     return album.model_copy(
-        update={**changes, "yearValidated": True, "status": AlbumStatus.VALIDATED}
+        update={
+            **changes,
+            "unreadable": unreadable_fields(**read),
+            "yearValidated": True,
+            "status": AlbumStatus.VALIDATED,
+        }
     )
 
 

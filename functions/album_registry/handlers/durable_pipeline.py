@@ -7,7 +7,9 @@ the clock, draws a random number or does I/O outside a step.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aws_durable_execution_sdk_python import (
     CallbackTimeoutError,
@@ -31,7 +33,8 @@ from aws_durable_execution_sdk_python.types import WaitForCallbackContext
 from botocore.exceptions import ClientError
 
 from album_registry import composition
-from album_registry.domain.errors import VisionUnavailableError
+from album_registry.adapters.dynamodb_repository import integration_error_name
+from album_registry.domain.errors import ServiceError, VisionUnavailableError
 from album_registry.domain.failures import Failure, failure_of
 from album_registry.domain.models import Album, PriceEstimate, WorkflowType
 from album_registry.domain.registration import Upload, ValidationOutcome, parse_validation_answer
@@ -67,10 +70,27 @@ WRITE_RETRY = StepConfig(
             max_attempts=3,
             initial_delay=Duration.from_seconds(1),
             backoff_rate=2,
-            retryable_error_types=[ClientError],
+            retryable_error_types=[ClientError, ServiceError],
         )
     )
 )
+
+_Write = TypeVar("_Write", bound=Callable[..., Any])
+
+
+def native_write(step: _Write) -> _Write:
+    """A write the state machine makes with a native DynamoDB task: a DynamoDB error
+    fails it as a ``ServiceError`` named as that task names it (``DynamoDB.<code>``),
+    so both patterns record the same failure for the same write."""
+
+    @functools.wraps(step)
+    def named(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return step(*args, **kwargs)
+        except ClientError as error:
+            raise ServiceError(name=integration_error_name(error)) from error
+
+    return named  # type: ignore[return-value]
 
 
 # Thread-safe keys: the local stack runs many invocations at once in one process.
@@ -80,6 +100,7 @@ def _in_step(step: str, execution_id: str | None) -> None:
 
 @durable_step
 @timed_step(WORKFLOW, "prepare-execution")
+@native_write
 def prepare_execution(step_context: StepContext, event: dict[str, Any], durable_execution_arn: str) -> dict[str, Any]:
     _in_step("prepare-execution", None)
     registration = composition.registration()
@@ -106,6 +127,7 @@ def process_image(step_context: StepContext, execution_id: str, upload: dict[str
 
 @durable_step
 @timed_step(WORKFLOW, "store-initial-data")
+@native_write
 def store_initial_data(step_context: StepContext, execution_id: str, albums: list[dict[str, Any]]) -> None:
     _in_step("store-initial-data", execution_id)
     composition.registration().store_albums(
@@ -129,6 +151,7 @@ def open_validation_task(execution_id: str, timeout_seconds: int):
 
 @durable_step
 @timed_step(WORKFLOW, "validation-timeout")
+@native_write
 def time_out_validation(step_context: StepContext, execution_id: str) -> None:
     _in_step("validation-timeout", execution_id)
     composition.registration().time_out_validation(WORKFLOW, execution_id)
@@ -148,12 +171,13 @@ def apply_validation(step_context: StepContext, execution_id: str, answer: str |
 
 @durable_step
 @timed_step(WORKFLOW, "estimate-price")
-def estimate_price(step_context: StepContext, album: dict[str, Any]) -> dict[str, Any]:
+def estimate_price(step_context: StepContext, execution_id: str, album: dict[str, Any]) -> dict[str, Any]:
     return composition.registration().estimate_price(Album.model_validate(album)).model_dump()
 
 
 @durable_step
 @timed_step(WORKFLOW, "record-price")
+@native_write
 def record_price(step_context: StepContext, execution_id: str, album: dict[str, Any], estimate: dict[str, Any]) -> None:
     composition.registration().record_price(
         WORKFLOW, execution_id, Album.model_validate(album), PriceEstimate.model_validate(estimate)
@@ -162,6 +186,7 @@ def record_price(step_context: StepContext, execution_id: str, album: dict[str, 
 
 @durable_step
 @timed_step(WORKFLOW, "record-price-failure")
+@native_write
 def record_price_failure(
     step_context: StepContext, execution_id: str, album: dict[str, Any], failure: dict[str, str]
 ) -> None:
@@ -189,6 +214,7 @@ def complete_execution(step_context: StepContext, execution_id: str) -> dict[str
 
 @durable_step
 @timed_step(WORKFLOW, "mark-execution-failed")
+@native_write
 def mark_execution_failed(step_context: StepContext, execution_id: str, failure: dict[str, str]) -> None:
     _in_step("mark-execution-failed", execution_id)
     recorded = Failure.model_validate(failure)
@@ -209,7 +235,7 @@ def price_album(context: DurableContext, item: dict[str, Any], index: int, items
     write, is recorded on the album, not raised (as the state machine's agent does)."""
     execution_id, album = item["executionId"], item["album"]
     try:
-        estimate = context.step(estimate_price(album), name="estimate-price", config=PRICE_RETRY)
+        estimate = context.step(estimate_price(execution_id, album), name="estimate-price", config=PRICE_RETRY)
         context.step(record_price(execution_id, album, estimate), name="record-price", config=WRITE_RETRY)
     except DurableOperationError as error:
         context.step(

@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from album_registry.constants import METRICS_NAMESPACES
+from album_registry.domain.failures import failure_of
 from album_registry.domain.models import ValidationTask, WorkflowType
 
 SERVICE_NAME = "album-registration"
@@ -37,7 +38,9 @@ _Step = TypeVar("_Step", bound=Callable[..., Any])
 
 
 def timed_step(workflow: WorkflowType, step: str) -> Callable[[_Step], _Step]:
-    """Emit the wrapped business step's duration as ``StepDuration`` (ms, per step).
+    """Emit the wrapped business step's duration as ``StepDuration`` (ms, per step),
+    and log a failed attempt's error (property 31) with the step, the execution
+    and the error's stable code, as its record will store it.
 
     The clock is read inside the step, so a durable replay, which returns the
     checkpointed result without calling the step, emits nothing; every attempt
@@ -54,6 +57,10 @@ def timed_step(workflow: WorkflowType, step: str) -> Callable[[_Step], _Step]:
             try:
                 result = function(*args, **kwargs)
                 return result
+            except Exception as error:
+                arguments = signature.bind_partial(*args, **kwargs).arguments
+                _log_failure(workflow, step, _execution_id(arguments, None), error)
+                raise
             finally:
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 metrics = metrics_for(workflow)
@@ -72,6 +79,13 @@ def timed_step(workflow: WorkflowType, step: str) -> Callable[[_Step], _Step]:
         return timed  # type: ignore[return-value]
 
     return decorate
+
+
+def _log_failure(workflow: WorkflowType, step: str, execution_id: str | None, error: Exception) -> None:
+    failure = failure_of(error_type=f"{type(error).__module__}.{type(error).__qualname__}", message=str(error))
+    context = {"step": step, "workflowType": workflow.value, "errorCode": failure.code, "error": failure.message}
+    # Without an id in the step's arguments, the one the step appended (if any) stands.
+    logger.error("step failed", extra=context | ({"executionId": execution_id} if execution_id else {}))
 
 
 def _execution_id(arguments: dict[str, Any], result: Any) -> str | None:

@@ -106,7 +106,12 @@ def apply_validation_handler(event: dict[str, Any], context: LambdaContext) -> l
 @timed_step(WORKFLOW, "estimate-price")
 def estimate_price_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     album = Album.model_validate(event["album"])
-    logger.thread_safe_append_keys(step="estimate-price", albumIndex=album.albumIndex, workflowType=WORKFLOW.value)
+    logger.thread_safe_append_keys(
+        step="estimate-price",
+        executionId=event.get("executionId"),
+        albumIndex=album.albumIndex,
+        workflowType=WORKFLOW.value,
+    )
     estimate = composition.registration().estimate_price(album)
     # Numbers as DynamoDB number strings: the state machine writes them as they are.
     return {
