@@ -28,6 +28,15 @@ class UnknownFunctionError(Exception):
         self.name = name
 
 
+class InvalidParameterValueError(Exception):
+    """A request parameter Lambda would refuse, with the reason."""
+
+    def __init__(self, *, parameter: str, reason: str) -> None:
+        super().__init__(f"{parameter}: {reason}")
+        self.parameter = parameter
+        self.reason = reason
+
+
 @dataclass
 class LambdaContextStandIn:
     """The attributes of the Lambda context object that handlers read."""
