@@ -67,6 +67,10 @@ class DurableExecutionArns:
 
     def __init__(self, path: Path) -> None:
         self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # As the runner's own store: a commit survives the process being killed, and costs
+        # about 1 ms instead of the 30-60 ms of an fsync per commit on this disk.
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=NORMAL")
         self._connection.execute(
             "CREATE TABLE IF NOT EXISTS execution_arns ("
             " execution_id TEXT PRIMARY KEY, aws_arn TEXT NOT NULL, runner_arn TEXT UNIQUE,"
