@@ -1,6 +1,7 @@
 """One WSGI application on one loopback port: every AWS call of the local stack.
 
-Lambda ``Invoke`` goes to a Lambda runtime (the stack's workers); the durable-execution API to
+Lambda ``Invoke`` goes to a Lambda runtime (the stack's workers), or starts a
+durable execution; the durable-execution API (every ``/2025-12-01/`` route) to
 the official local runner; everything else to moto's server backends.
 """
 
@@ -10,23 +11,49 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from moto.core.config import default_user_config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from local_aws.dynamodb_transactions import install_item_rollback
-from local_aws.lambda_runtime import LambdaInvoker, UnknownFunctionError
+from local_aws.lambda_runtime import (
+    InvalidParameterValueError,
+    LambdaInvoker,
+    UnknownFunctionError,
+    split_function_identifier,
+)
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations$")
 # Lambda's durable-execution API: executions, their listing by function, callbacks.
 DURABLE_API_PREFIX = "/2025-12-01/"
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-# (function, payload, environ) -> (status, headers, body), or None to run the handler.
-DurableInvokeRoute = Callable[[str, bytes, dict[str, Any]], "tuple[int, list[tuple[str, str]], bytes] | None"]
+
+
+@dataclass(frozen=True)
+class DurableStart:
+    """The answer to a caller's Invoke of a durable function: the execution it started or joined."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class HandlerInvocation:
+    """The durable runner invoking a handler: the function version to run, and the payload."""
+
+    identifier: str
+    payload: bytes
+
+
+# (function, payload, environ) -> a started execution, the handler's invocation, or None: not durable.
+DurableInvokeRoute = Callable[[str, bytes, dict[str, Any]], DurableStart | HandlerInvocation | None]
 
 
 def enable_state_machine_execution() -> None:
@@ -56,10 +83,15 @@ class LocalGateway:
         # Durable execution ARNs hold '/': route on the raw request URI.
         raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ["PATH_INFO"]).split("?", 1)[0]
         invoke = _INVOKE.match(raw_path)
-        if invoke and environ["REQUEST_METHOD"] == "POST":
-            return self._invoke(unquote(invoke.group("function")), environ, start_response)
-        if raw_path.startswith(DURABLE_API_PREFIX) and self._durable_api is not None:
-            return self._durable_api(environ, start_response)
+        try:
+            if invoke and environ["REQUEST_METHOD"] == "POST":
+                return self._invoke(unquote(invoke.group("function")), environ, start_response)
+            if raw_path.startswith(DURABLE_API_PREFIX) and self._durable_api is not None:
+                return self._durable_api(environ, start_response)
+        except UnknownFunctionError as error:
+            return _error(start_response, HTTPStatus.NOT_FOUND, "ResourceNotFoundException", str(error))
+        except InvalidParameterValueError as error:
+            return _error(start_response, HTTPStatus.BAD_REQUEST, "InvalidParameterValueException", str(error))
         if self._object_created is not None and _is_s3_object_write(environ):
             return self._s3_write(environ, start_response)
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
@@ -94,30 +126,37 @@ class LocalGateway:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         payload = environ["wsgi.input"].read(length) if length else b""
         invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")
+        # A version or alias comes in the ARN, or as ?Qualifier=.
+        qualifier = parse_qs(environ.get("QUERY_STRING", "")).get("Qualifier")
+        if qualifier and split_function_identifier(function)[1] is None:
+            function = f"{function}:{qualifier[0]}"
         if self._durable_invoke is not None:
             routed = self._durable_invoke(function, payload, environ)
-            if routed is not None:
-                status, headers, body = routed
-                start_response(f"{status} OK", [("Content-Type", "application/json"), *headers])
-                return [body]
+            if isinstance(routed, DurableStart):
+                status = HTTPStatus(routed.status)
+                start_response(f"{status.value} {status.phrase}", [("Content-Type", "application/json"), *routed.headers])
+                return [routed.body]
+            if isinstance(routed, HandlerInvocation):
+                function, payload = routed.identifier, routed.payload
         if invocation_type == "Event":
             threading.Thread(target=self._runtime.invoke, args=(function, payload), daemon=True).start()
             start_response("202 Accepted", [("Content-Type", "application/json")])
             return [b""]
-        try:
-            result = self._runtime.invoke(function, payload)
-        except UnknownFunctionError as error:
-            body = json.dumps({"Type": "User", "message": str(error)}).encode()
-            start_response(
-                "404 Not Found",
-                [("Content-Type", "application/json"), ("x-amzn-ErrorType", "ResourceNotFoundException")],
-            )
-            return [body]
-        headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "$LATEST")]
+        result = self._runtime.invoke(function, payload)
+        headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", result.executed_version)]
         if result.function_error:
             headers.append(("X-Amz-Function-Error", result.function_error))
         start_response("200 OK", headers)
         return [result.payload]
+
+
+def _error(start_response: Callable[..., Any], status: HTTPStatus, error_type: str, message: str) -> list[bytes]:
+    """An error as Lambda's API answers it: the type in a header, the message in the body."""
+    start_response(
+        f"{status.value} {status.phrase}",
+        [("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)],
+    )
+    return [json.dumps({"Type": "User", "message": message}).encode()]
 
 
 def _is_s3_object_write(environ: dict[str, Any]) -> bool:

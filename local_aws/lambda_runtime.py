@@ -29,6 +29,15 @@ class UnknownFunctionError(Exception):
         self.name = name
 
 
+class InvalidParameterValueError(Exception):
+    """A request parameter Lambda would refuse, with the reason."""
+
+    def __init__(self, *, parameter: str, reason: str) -> None:
+        super().__init__(f"{parameter}: {reason}")
+        self.parameter = parameter
+        self.reason = reason
+
+
 @dataclass
 class LambdaContextStandIn:
     """The attributes of the Lambda context object that handlers read."""
@@ -44,7 +53,7 @@ class LambdaContextStandIn:
 
     @property
     def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
+        return function_arn(self.function_name)
 
     def get_remaining_time_in_millis(self) -> int:
         elapsed = time.monotonic() - self.started
@@ -58,10 +67,15 @@ class InvocationRecord:
     error: str | None
 
 
+LATEST_VERSION = "$LATEST"
+
+
 @dataclass(frozen=True)
 class InvocationResult:
     payload: bytes
     function_error: str | None = None
+    # The version that ran, as Lambda reports it in ``X-Amz-Executed-Version``.
+    executed_version: str = LATEST_VERSION
 
 
 class LambdaInvoker(Protocol):
@@ -70,11 +84,63 @@ class LambdaInvoker(Protocol):
     def invoke(self, identifier: str, payload: bytes) -> InvocationResult: ...
 
 
-def function_name_from_identifier(identifier: str) -> str:
-    """A name, a partial ARN or a full ARN (with or without qualifier) to the name."""
+def split_function_identifier(identifier: str) -> tuple[str, str | None]:
+    """A name, a partial ARN or a full ARN to the name and the qualifier (None: unqualified)."""
     if ":function:" in identifier:
         identifier = identifier.split(":function:", 1)[1]
-    return identifier.split(":", 1)[0]
+    name, _, qualifier = identifier.partition(":")
+    return name, qualifier or None
+
+
+def function_name_from_identifier(identifier: str) -> str:
+    """A name, a partial ARN or a full ARN (with or without qualifier) to the name."""
+    return split_function_identifier(identifier)[0]
+
+
+def function_arn(name: str, qualifier: str | None = None) -> str:
+    unqualified = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+    return unqualified if qualifier is None else f"{unqualified}:{qualifier}"
+
+
+@dataclass(frozen=True)
+class ResolvedFunction:
+    """What an invoke names: the function, the version that runs, and the ARN the caller invoked."""
+
+    name: str
+    version: str
+    qualifier: str | None
+
+    @property
+    def invoked_arn(self) -> str:
+        return function_arn(self.name, self.qualifier)
+
+
+class FunctionVersions:
+    """The published versions and aliases of the stack's functions, as the program declares them.
+
+    An unqualified invoke or ``$LATEST`` runs ``$LATEST``; a version number runs
+    that version if it was published; an alias runs the version it points to.
+    """
+
+    def __init__(self) -> None:
+        self._aliases: dict[str, dict[str, str]] = {}
+
+    def add_alias(self, function_name: str, alias: str, version: str) -> None:
+        """An alias, and the version it points to, which is thereby published."""
+        self._aliases.setdefault(function_name, {})[alias] = version
+
+    def resolve(self, identifier: str) -> ResolvedFunction:
+        name, qualifier = split_function_identifier(identifier)
+        aliases = self._aliases.get(name, {})
+        if qualifier is None or qualifier == LATEST_VERSION:
+            version = LATEST_VERSION
+        elif qualifier in aliases:
+            version = aliases[qualifier]
+        elif qualifier.isdigit() and qualifier in aliases.values():
+            version = qualifier
+        else:
+            raise UnknownFunctionError(name=f"{name}:{qualifier}")
+        return ResolvedFunction(name=name, version=version, qualifier=qualifier)
 
 
 def import_handler(handler_path: str) -> Callable[[Any, Any], Any]:

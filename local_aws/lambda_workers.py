@@ -29,18 +29,18 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from local_aws.lambda_runtime import (
-    ACCOUNT_ID,
+    LATEST_VERSION,
     REGION,
+    FunctionVersions,
     InvocationRecord,
     InvocationResult,
     UnknownFunctionError,
-    function_name_from_identifier,
 )
 
 RUNTIME_API = "/2018-06-01/runtime"
@@ -68,7 +68,7 @@ class FunctionDefinition:
     environment: Mapping[str, str]
     timeout_seconds: int
     memory_mb: int
-    version: str = "$LATEST"
+    version: str = LATEST_VERSION
 
     def python_path(self, runtime: Path) -> list[str]:
         """Lambda's order: the function's code, each layer's ``python/``, then the runtime."""
@@ -96,6 +96,8 @@ class _Invocation:
     request_id: str
     payload: bytes
     timeout_seconds: int
+    # The ARN the caller invoked: qualified with the alias or version it named.
+    invoked_function_arn: str
     # Set when the worker's runtime takes the event: the handler's clock starts.
     delivered: threading.Event = field(default_factory=threading.Event)
     deadline_ms: int = 0
@@ -188,10 +190,15 @@ class Worker:
             start_new_session=True,
         )
 
-    def run(self, payload: bytes) -> InvocationResult:
+    def run(self, payload: bytes, invoked_function_arn: str) -> InvocationResult:
         """Hand one invocation to this worker and wait for its answer or its timeout."""
         timeout = self.definition.timeout_seconds
-        invocation = _Invocation(request_id=str(uuid.uuid4()), payload=payload, timeout_seconds=timeout)
+        invocation = _Invocation(
+            request_id=str(uuid.uuid4()),
+            payload=payload,
+            timeout_seconds=timeout,
+            invoked_function_arn=invoked_function_arn,
+        )
         with self._lock:
             self._current = invocation
             init_error, exit_code = self._init_error, self._exit_code
@@ -269,9 +276,6 @@ class Worker:
 
 
 def _runtime_api_handler(worker: Worker) -> type[BaseHTTPRequestHandler]:
-    definition = worker.definition
-    function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{definition.name}"
-
     class RuntimeApiHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -289,7 +293,7 @@ def _runtime_api_handler(worker: Worker) -> type[BaseHTTPRequestHandler]:
                 {
                     "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
                     "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
-                    "Lambda-Runtime-Invoked-Function-Arn": function_arn,
+                    "Lambda-Runtime-Invoked-Function-Arn": invocation.invoked_function_arn,
                     "Lambda-Runtime-Trace-Id": f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Sampled=0",
                 },
             )
@@ -320,7 +324,7 @@ def _runtime_api_handler(worker: Worker) -> type[BaseHTTPRequestHandler]:
 
 
 class FunctionPool:
-    """The execution environments of one function, up to ``concurrency`` at once."""
+    """The execution environments of one function version, up to ``concurrency`` at once."""
 
     def __init__(self, definition: FunctionDefinition, host: WorkerHost, *, concurrency: int) -> None:
         self.definition = definition
@@ -330,10 +334,10 @@ class FunctionPool:
         self._changed = threading.Condition()
         self.cold_starts = 0
 
-    def invoke(self, payload: bytes) -> InvocationResult:
+    def invoke(self, payload: bytes, invoked_function_arn: str) -> InvocationResult:
         worker = self._acquire()
         try:
-            return worker.run(payload)
+            return worker.run(payload, invoked_function_arn)
         finally:
             self._release(worker)
 
@@ -389,42 +393,67 @@ class FunctionPool:
 
 
 class WorkerLambdaRuntime:
-    """Every function of the stack in its own pool of ``awslambdaric`` workers."""
+    """Every function of the stack in pools of ``awslambdaric`` workers, one pool per version.
+
+    As on Lambda, each version runs in its own execution environments: an
+    invoke through an alias runs the version the alias points to, in workers
+    whose ``AWS_LAMBDA_FUNCTION_VERSION`` is that version. The code is the
+    one the program declares for the function.
+    """
 
     def __init__(self, host: WorkerHost, *, concurrency: int, idle_seconds: float = DEFAULT_IDLE_SECONDS) -> None:
         self._host = host
         self._concurrency = concurrency
         self._idle_seconds = idle_seconds
-        self._pools: dict[str, FunctionPool] = {}
+        self._definitions: dict[str, FunctionDefinition] = {}
+        self._pools: dict[tuple[str, str], FunctionPool] = {}
         self._lock = threading.Lock()
+        self.versions = FunctionVersions()
         self.invocations: list[InvocationRecord] = []
         self._stopped = threading.Event()
         threading.Thread(target=self._reap_forever, name="worker-reaper", daemon=True).start()
 
     def register(self, definition: FunctionDefinition) -> None:
         with self._lock:
-            previous = self._pools.get(definition.name)
-            self._pools[definition.name] = FunctionPool(definition, self._host, concurrency=self._concurrency)
-        if previous is not None:
-            previous.stop()
+            self._definitions[definition.name] = definition
+            previous = [self._pools.pop(key) for key in list(self._pools) if key[0] == definition.name]
+        for pool in previous:
+            pool.stop()
 
     def invoke(self, identifier: str, payload: bytes) -> InvocationResult:
-        name = function_name_from_identifier(identifier)
-        pool = self._pools.get(name)
-        if pool is None:
-            raise UnknownFunctionError(name=name)
+        function = self.versions.resolve(identifier)
+        pool = self._pool(function.name, function.version)
         started = time.perf_counter()
-        result = pool.invoke(payload)
+        result = pool.invoke(payload, function.invoked_arn)
         error = _error_type(result) if result.function_error else None
         with self._lock:
-            self.invocations.append(InvocationRecord(name, (time.perf_counter() - started) * 1000, error))
-        return result
+            self.invocations.append(InvocationRecord(function.name, (time.perf_counter() - started) * 1000, error))
+        return replace(result, executed_version=function.version)
+
+    def _pool(self, name: str, version: str) -> FunctionPool:
+        with self._lock:
+            definition = self._definitions.get(name)
+            if definition is None:
+                raise UnknownFunctionError(name=name)
+            pool = self._pools.get((name, version))
+            if pool is None:
+                pool = FunctionPool(replace(definition, version=version), self._host, concurrency=self._concurrency)
+                self._pools[(name, version)] = pool
+            return pool
 
     def cold_starts(self) -> dict[str, int]:
-        return {name: pool.cold_starts for name, pool in self._pools.items()}
+        """Per function, over its versions."""
+        counts = dict.fromkeys(self._definitions, 0)
+        for (name, _), pool in list(self._pools.items()):
+            counts[name] += pool.cold_starts
+        return counts
 
     def worker_pids(self) -> dict[str, list[int]]:
-        return {name: pool.worker_pids for name, pool in self._pools.items()}
+        """Per function, over its versions."""
+        pids: dict[str, list[int]] = {name: [] for name in self._definitions}
+        for (name, _), pool in list(self._pools.items()):
+            pids[name].extend(pool.worker_pids)
+        return pids
 
     def stop(self) -> None:
         self._stopped.set()

@@ -7,8 +7,9 @@ endpoint: the table with the program's key schema, the bucket with its
 versioning and EventBridge switch, the Discogs token's secret (without a
 value, as on AWS), each Lambda registered with the worker runtime as the
 program declares it (its code archive, layers, handler, environment, timeout
-and memory), the state machine with the definition the program rendered, the
-trigger rule, its targets and their dead-letter queues.
+and memory), each alias with the version it points to (the version the
+program published), the state machine with the definition the program
+rendered, the trigger rule, its targets and their dead-letter queues.
 Nothing is declared twice; a test compares the two.
 """
 
@@ -23,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from local_aws.durable_service import DurableFunctionSettings, LocalDurableService
 from local_aws.declared_functions import declared_functions
-from local_aws.lambda_runtime import ACCOUNT_ID, REGION
+from local_aws.lambda_runtime import ACCOUNT_ID, REGION, FunctionVersions
 from local_aws.lambda_workers import FunctionDefinition, WorkerLambdaRuntime
 from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME, table_request
 from local_aws.pulumi_program import ProgramRun, RecordedResource, run_program
@@ -52,7 +53,7 @@ def provision(
     deployment = LocalDeployment(program=program)
     clients = _Clients(endpoint)
     for resource in program.resources:
-        _create(resource, clients, durable, deployment)
+        _create(resource, clients, durable, runtime.versions, deployment)
     for function in declared_functions(program):
         runtime.register(
             FunctionDefinition(
@@ -92,6 +93,7 @@ def _create(
     resource: RecordedResource,
     clients: _Clients,
     durable: LocalDurableService,
+    versions: FunctionVersions,
     deployment: LocalDeployment,
 ) -> None:
     inputs = resource.inputs
@@ -122,6 +124,8 @@ def _create(
                     ),
                 )
                 deployment.durable_functions.append(name)
+        case "aws:lambda/alias:Alias":
+            versions.add_alias(inputs["functionName"], inputs["name"], str(inputs["functionVersion"]))
         case "aws:sfn/stateMachine:StateMachine":
             _replace_state_machine(clients.step_functions, inputs)
         case "aws:sqs/queue:Queue":

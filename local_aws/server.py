@@ -101,7 +101,10 @@ class LocalStack:
         restored = self._snapshots.restore()
         # Every worker of every durable function may be busy at once.
         self._durable = LocalDurableService(
-            data_dir=self._data_dir, lambda_endpoint=self.endpoint, invocation_workers=4 * self._function_concurrency
+            data_dir=self._data_dir,
+            lambda_endpoint=self.endpoint,
+            invocation_workers=4 * self._function_concurrency,
+            versions=self.runtime.versions,
         )
         gateway = LocalGateway(
             self.runtime,

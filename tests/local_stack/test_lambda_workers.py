@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from local_aws.declared_functions import DeclaredFunction, declared_functions
+from local_aws.lambda_runtime import UnknownFunctionError
 from local_aws.lambda_workers import WORKER_NICENESS, FunctionDefinition, WorkerHost, WorkerLambdaRuntime
 from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
 from local_aws.pulumi_program import run_program
@@ -30,6 +31,8 @@ def echo(event, context):
     return {"event": event, "pid": os.getpid(), "function": context.function_name,
             "deadline_left_ms": context.get_remaining_time_in_millis(),
             "greeting": os.environ.get("GREETING"), "handler": os.environ.get("_HANDLER"),
+            "version": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
+            "invoked_arn": context.invoked_function_arn,
             "site_packages": [p for p in __import__("sys").path if "site-packages" in p]}
 
 def fails(event, context):
@@ -84,7 +87,7 @@ def _payload(result) -> dict:
 def test_a_warm_worker_is_reused_and_sees_no_site_packages(runtime: WorkerLambdaRuntime, code: Path) -> None:
     runtime.register(_definition(code, "echo", "echo"))
     first = runtime.invoke("echo", b'{"n": 1}')
-    second = runtime.invoke("arn:aws:lambda:us-east-1:123456789012:function:echo:live", b'{"n": 2}')
+    second = runtime.invoke("arn:aws:lambda:us-east-1:123456789012:function:echo", b'{"n": 2}')
     assert first.function_error is None and second.function_error is None
     assert _payload(first)["event"] == {"n": 1}
     assert _payload(first)["function"] == "echo"
@@ -99,6 +102,27 @@ def test_a_warm_worker_is_reused_and_sees_no_site_packages(runtime: WorkerLambda
     # Below the stack's priority, so twenty busy workers never starve the engines.
     worker_priority = os.getpriority(os.PRIO_PROCESS, _payload(first)["pid"])
     assert worker_priority == min(os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS, 19)
+
+
+def test_an_alias_runs_the_version_it_points_to_in_that_versions_own_workers(
+    runtime: WorkerLambdaRuntime, code: Path
+) -> None:
+    """As on Lambda: each version has its own environments, and the handler sees the ARN it was invoked by."""
+    runtime.register(_definition(code, "echo", "echo"))
+    runtime.versions.add_alias("echo", "live", "3")
+    latest = runtime.invoke("echo", b"{}")
+    by_alias = runtime.invoke("arn:aws:lambda:us-east-1:123456789012:function:echo:live", b"{}")
+    by_version = runtime.invoke("echo:3", b"{}")
+    assert (latest.executed_version, by_alias.executed_version, by_version.executed_version) == ("$LATEST", "3", "3")
+    assert _payload(latest)["version"] == "$LATEST"
+    assert _payload(by_alias)["version"] == _payload(by_version)["version"] == "3"
+    assert _payload(by_alias)["pid"] == _payload(by_version)["pid"] != _payload(latest)["pid"]
+    assert _payload(latest)["invoked_arn"] == "arn:aws:lambda:us-east-1:123456789012:function:echo"
+    assert _payload(by_alias)["invoked_arn"] == "arn:aws:lambda:us-east-1:123456789012:function:echo:live"
+    assert runtime.cold_starts() == {"echo": 2}
+    for unknown in ("echo:staging", "echo:4"):
+        with pytest.raises(UnknownFunctionError, match=unknown):
+            runtime.invoke(unknown, b"{}")
 
 
 def test_busy_workers_scale_out_to_the_concurrency_and_further_invokes_wait(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -53,13 +54,25 @@ def validate_all(stack, execution_ids, outcome: ValidationOutcome) -> None:
 
 
 def test_an_upload_starts_both_pipelines_with_distinct_ids(running_stack):
-    """Properties 1 and 2: one upload, two workflows, two distinct ids."""
+    """Properties 1 and 2: one upload, two workflows, two distinct ids.
+
+    The durable record keeps its engine's ARN in AWS's shape, of the version
+    the trigger's alias points to, and Lambda's API finds the execution by it.
+    """
     execution_ids = upload(running_stack, "uploads/e2e-start.jpg", (SAMPLES / "shelf-02.jpg").read_bytes())
     executions = wait_for_status(running_stack, execution_ids, {"waiting_validation"})
     assert len(set(execution_ids.values())) == 2
     for workflow, execution in executions.items():
         assert execution.workflowType is workflow
         assert execution.imageS3Key == "uploads/e2e-start.jpg"
+    lambda_client = running_stack.client("lambda")
+    engine_arn = executions[WorkflowType.DURABLE_FUNCTIONS].engineExecutionArn
+    assert re.fullmatch(lambda_client.meta.service_model.shape_for("DurableExecutionArn").metadata["pattern"], engine_arn)
+    described = lambda_client.get_durable_execution(DurableExecutionArn=engine_arn)
+    assert described["DurableExecutionArn"] == engine_arn
+    alias = run_program(LOCAL_STACK_NAME, dict(LOCAL_PROJECT_CONFIG)).one("aws:lambda/alias:Alias", "durable-alias")
+    assert described["Version"] == alias.inputs["functionVersion"]
+    assert engine_arn.startswith(f"{running_stack.outputs['durableFunctionAliasArn'].rsplit(':', 1)[0]}:{described['Version']}/")
 
 
 def test_validated_uploads_complete_with_equal_items_per_pattern(running_stack):
@@ -166,9 +179,19 @@ def test_restart_keeps_the_data_and_a_paused_durable_workflow_completes(tmp_path
         durable = WorkflowType.DURABLE_FUNCTIONS
         execution = stack.repository().get_execution(durable, execution_ids[durable])
         assert execution.status is ExecutionStatus.WAITING_VALIDATION
+        # The engine ARN the record kept before the restart still names the execution.
+        lambda_client = stack.client("lambda")
+        assert lambda_client.get_durable_execution(DurableExecutionArn=execution.engineExecutionArn)["Status"] == "RUNNING"
         validate_all(stack, {durable: execution_ids[durable]}, ValidationOutcome(reviewed=True))
         completed = wait_for_status(stack, {durable: execution_ids[durable]}, {"completed"})
         assert completed[durable].albumCount == 6
+        assert completed[durable].engineExecutionArn == execution.engineExecutionArn
+
+        def engine_status():
+            status = lambda_client.get_durable_execution(DurableExecutionArn=execution.engineExecutionArn)["Status"]
+            return status if status != "RUNNING" else None
+
+        assert wait_until(engine_status, what="the durable execution to end") == "SUCCEEDED"
     finally:
         stack.stop()
 
