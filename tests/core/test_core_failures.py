@@ -46,3 +46,8 @@ def test_a_stored_failure_is_one_short_line(error_type, message):
     assert failure.code and failure.message
     assert "\n" not in failure.message and len(failure.message) <= MAX_FAILURE_MESSAGE_CHARS
     assert "\n" not in failure.code and len(failure.code) <= MAX_ERROR_CODE_CHARS
+
+
+def test_a_long_error_type_is_capped_as_a_code():
+    failure = failure_of(error_type="E" * (MAX_ERROR_CODE_CHARS + 50), message="m")
+    assert failure.code == "E" * MAX_ERROR_CODE_CHARS

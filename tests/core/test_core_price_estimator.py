@@ -122,3 +122,10 @@ def test_era_boundaries(year, base):
     from album_registry.domain.price_estimator import _base_price
 
     assert _base_price(year) == base
+
+
+def test_an_album_without_a_name_is_refused_with_the_reason():
+    with pytest.raises(PriceEstimationError) as raised:
+        OfflinePriceEstimator().estimate(Album(albumIndex=5, artist="Nico", albumName="  "))
+    assert (raised.value.album_index, raised.value.reason) == (5, "artist and album name are both needed")
+

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from album_registry.domain import ids
 from album_registry.domain.errors import (
+    ExecutionNotFoundError,
     InvalidS3KeyError,
     InvalidValidationAnswerError,
     PriceEstimationError,
 )
 from album_registry.domain.failures import Failure
 from album_registry.domain.models import (
+    Album,
     AlbumCorrection,
     AlbumStatus,
     ExecutionStatus,
@@ -25,6 +30,7 @@ from album_registry.domain.registration import (
     Upload,
     ValidationOutcome,
     parse_validation_answer,
+    timestamp,
 )
 from tests.fakes import (
     FixedImageStore,
@@ -315,3 +321,95 @@ def test_extracted_albums_keep_confidence_and_cover_box():
         1970,
         AlbumStatus.EXTRACTED,
     )
+
+
+def test_every_write_stamps_the_record_with_the_clocks_reading():
+    """Each step writes its own time: store, open, apply, fail (the stepping clock ticks once a reading)."""
+    repository = InMemoryAlbumRepository()
+    service = registration(repository)
+    workflow = WorkflowType.DURABLE_FUNCTIONS
+    execution = service.prepare_execution(workflow, UPLOAD)  # reading 1: 12:00:00
+    service.start_execution(execution)
+    service.store_albums(workflow, execution.executionId, service.process_image(UPLOAD))
+    assert repository.get_execution(workflow, execution.executionId).updatedAt == "2026-11-24T12:00:01.000Z"
+    task = service.open_validation(workflow, execution.executionId, timeout_seconds=60, callback_id="cb")
+    assert task.createdAt == "2026-11-24T12:00:02.000Z" and task.expiresAt == "2026-11-24T12:01:02.000Z"
+    assert task.imageS3Key == UPLOAD.key and task.executionId == execution.executionId
+    assert repository.get_execution(workflow, execution.executionId).updatedAt == task.createdAt
+    service.apply_validation(workflow, execution.executionId, ValidationOutcome(reviewed=True))
+    assert repository.get_execution(workflow, execution.executionId).updatedAt == "2026-11-24T12:00:03.000Z"
+    service.fail_execution(workflow, execution.executionId, Failure(code="E", message="broke"))
+    assert repository.get_execution(workflow, execution.executionId).updatedAt == "2026-11-24T12:00:04.000Z"
+
+
+def test_a_timed_out_task_records_when_it_closed_and_only_a_pending_one_closes():
+    repository = InMemoryAlbumRepository()
+    service = registration(repository)
+    workflow = WorkflowType.STEP_FUNCTIONS
+    execution = service.prepare_execution(workflow, UPLOAD)
+    service.start_execution(execution)
+    service.time_out_validation(workflow, execution.executionId)  # no task yet: nothing to close
+    service.open_validation(workflow, execution.executionId, timeout_seconds=60, task_token="t")
+    service.time_out_validation(workflow, execution.executionId)
+    closed = repository.get_task(workflow, f"task-{execution.executionId}")
+    assert (closed.status, closed.completedAt) == (TaskStatus.TIMEOUT, "2026-11-24T12:00:02.000Z")
+    service.time_out_validation(workflow, execution.executionId)
+    assert repository.get_task(workflow, f"task-{execution.executionId}") == closed
+
+
+def test_the_record_is_the_uploads_and_completion_counts_what_is_stored():
+    repository = InMemoryAlbumRepository()
+    service = registration(repository)
+    workflow = WorkflowType.STEP_FUNCTIONS
+    execution = service.prepare_execution(workflow, UPLOAD, engine_execution_arn="arn:run")
+    assert (execution.bucket, execution.imageS3Key, execution.engineExecutionArn) == (UPLOAD.bucket, UPLOAD.key, "arn:run")
+    assert execution.executionId == ids.execution_id_for_upload(
+        workflow, bucket=UPLOAD.bucket, key=UPLOAD.key, version=UPLOAD.version
+    )
+    service.start_execution(execution)
+    # Albums written by the state machine's own task, without the count update.
+    repository.save_albums(workflow, execution.executionId, [Album.from_extracted(c) for c in six_covers()])
+    assert service.complete_execution(workflow, execution.executionId).albumCount == 6
+
+
+def test_a_missing_record_is_named():
+    with pytest.raises(ExecutionNotFoundError) as raised:
+        registration().complete_execution(WorkflowType.STEP_FUNCTIONS, "sf-missing")
+    assert raised.value.execution_id == "sf-missing"
+
+
+def test_steps_without_their_port_say_which_one_is_missing():
+    repository = InMemoryAlbumRepository()
+    images = FixedImageStore(bucket=UPLOAD.bucket, key=UPLOAD.key, version=UPLOAD.version)
+    without_vision = AlbumRegistration(repository=repository, clock=SteppingClock(), images=images)
+    with pytest.raises(RuntimeError, match="^process_image needs an image store and a vision provider$"):
+        without_vision.process_image(UPLOAD)
+    without_images = AlbumRegistration(repository=repository, clock=SteppingClock(), vision=ScriptedVision(six_covers()))
+    with pytest.raises(RuntimeError, match="^process_image needs an image store and a vision provider$"):
+        without_images.process_image(UPLOAD)
+    with pytest.raises(RuntimeError, match="^estimate_price needs a price estimator$"):
+        without_vision.estimate_price(Album(albumIndex=1, artist="A", albumName="B"))
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime(2026, 1, 2, 3, 4, 5, 500_000, tzinfo=UTC), "2026-01-02T03:04:05.500Z"),
+        (datetime(2026, 1, 2, 3, 4, 5, 999_999, tzinfo=UTC), "2026-01-02T03:04:05.999Z"),
+        (datetime(2026, 1, 2, 3, 4, 5, 999, tzinfo=UTC), "2026-01-02T03:04:05.000Z"),
+    ],
+)
+def test_times_are_written_to_the_millisecond_as_step_functions_writes_them(moment, text):
+    assert timestamp(moment) == text
+
+
+def test_a_run_completed_within_its_first_millisecond_lasted_zero():
+    class FrozenClock:
+        def now(self) -> datetime:
+            return datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+    repository = InMemoryAlbumRepository()
+    service = AlbumRegistration(repository=repository, clock=FrozenClock())
+    execution = service.prepare_execution(WorkflowType.STEP_FUNCTIONS, UPLOAD)
+    service.start_execution(execution)
+    assert service.complete_execution(WorkflowType.STEP_FUNCTIONS, execution.executionId).durationMs == 0

@@ -27,26 +27,31 @@ def test_keys_under_uploads_with_an_image_extension_are_accepted(folders, stem, 
         assert validate_upload_key(key) == key
 
 
+EXTENSIONS_RULE = "file name must end in one of .jpg, .jpeg, .png, .webp"
+
+
 @pytest.mark.parametrize(
     ("key", "rule"),
     [
-        ("", "empty"),
-        ("/uploads/a.jpg", "starts with '/'"),
-        ("uploads/../secret.jpg", "'..' segment"),
-        ("uploads/./a.jpg", "'..' segment"),
-        ("photos/a.jpg", "not under 'uploads/'"),
-        ("uploads/a.gif", "must end in"),
-        ("uploads/.jpg", "must end in"),
-        ("uploads/a\x00.jpg", "control characters"),
-        ("uploads/a\n.png", "control characters"),
-        ("uploads/" + "a" * 1020 + ".jpg", "longer than 1024 bytes"),
+        ("", "key is empty"),
+        ("/uploads/a.jpg", "key starts with '/'"),
+        ("uploads/../secret.jpg", "key contains a '.' or '..' segment"),
+        ("uploads/./a.jpg", "key contains a '.' or '..' segment"),
+        ("photos/a.jpg", "key is not under 'uploads/'"),
+        ("uploads/a.gif", EXTENSIONS_RULE),
+        ("uploads/.jpg", EXTENSIONS_RULE),
+        ("uploads/a/b/.jpg", EXTENSIONS_RULE),  # the name is the last segment, not all below uploads/
+        ("uploads/a\x00.jpg", "key contains control characters"),
+        ("uploads/a\n.png", "key contains control characters"),
+        ("uploads/" + "a" * 1020 + ".jpg", "key is longer than 1024 bytes"),
     ],
 )
 def test_each_broken_rule_is_named(key, rule):
-    """Property 3: S3 key validation names the rule a key breaks."""
+    """Property 3: S3 key validation names the rule a key breaks, and the key."""
     with pytest.raises(InvalidS3KeyError) as raised:
         validate_upload_key(key)
-    assert rule in str(raised.value)
+    assert raised.value.rule == rule and raised.value.key == key
+    assert str(raised.value) == f"S3 key {key[:80]!r} rejected: {rule}"
 
 
 @given(st.text(max_size=60))
@@ -62,9 +67,11 @@ def test_arbitrary_text_is_accepted_only_when_every_rule_holds(key):
     assert all(ord(char) >= 32 and char != "\x7f" for char in key)
 
 
-def test_non_string_keys_are_rejected():
-    with pytest.raises(InvalidS3KeyError, match="must be a string"):
-        validate_upload_key(None)
+@pytest.mark.parametrize("key", [None, 42, b"uploads/a.jpg"])
+def test_non_string_keys_are_rejected(key):
+    with pytest.raises(InvalidS3KeyError) as raised:
+        validate_upload_key(key)
+    assert (raised.value.key, raised.value.rule) == (repr(key), "key must be a string")
 
 
 @pytest.mark.parametrize(
@@ -89,10 +96,18 @@ def test_keys_at_the_edges_are_accepted(key):
         ("uploads/a/.jpg", "must end in"),
         ("uploads/.JPEG", "must end in"),
         ("uploads/a.jpg/", "must end in"),
-        ("uploads/\udcff.jpg", "not valid UTF-8"),
+        ("uploads/\udcff.jpg", "key is not valid UTF-8"),
     ],
 )
 def test_keys_past_the_edges_are_rejected(key, rule):
     with pytest.raises(InvalidS3KeyError) as raised:
         validate_upload_key(key)
     assert rule in raised.value.rule and rule in str(raised.value)
+
+
+def test_a_long_key_is_shown_cut_to_80_characters():
+    key = "photos/" + "a" * 200 + ".jpg"
+    with pytest.raises(InvalidS3KeyError) as raised:
+        validate_upload_key(key)
+    assert str(raised.value) == f"S3 key {key[:80]!r} rejected: key is not under 'uploads/'"
+    assert raised.value.key == key

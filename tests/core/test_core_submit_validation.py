@@ -127,3 +127,56 @@ def test_unknown_tasks_are_not_found(task_id):
             task_id, ValidationOutcome(reviewed=True), repository=InMemoryAlbumRepository(),
             resumer=RecordingResumer(), clock=SteppingClock(),
         )
+
+
+class ReadBeforeTheOtherSubmit:
+    """The repository as a submit that lost a race sees it: its first read finds the
+    task still pending; by the time it closes it, the other submit has (or the task is gone)."""
+
+    def __init__(self, repository: InMemoryAlbumRepository, pending) -> None:
+        self._repository = repository
+        self._pending = pending
+
+    def __getattr__(self, name: str):
+        return getattr(self._repository, name)
+
+    def get_task(self, workflow, task_id):
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            return pending
+        return self._repository.get_task(workflow, task_id)
+
+
+@pytest.mark.parametrize(("winner", "status"), [(TaskStatus.COMPLETED, "completed"), (None, "gone")])
+def test_a_submit_that_loses_the_race_names_what_the_task_became(winner, status):
+    repository, task = paused(WorkflowType.STEP_FUNCTIONS)
+    if winner is None:
+        del repository.tasks[(task.workflowType, task.taskId)]
+    else:
+        repository.close_task(task.model_copy(update={"status": winner}), expected_status=TaskStatus.PENDING.value)
+    resumer = RecordingResumer()
+    with pytest.raises(TaskAlreadyClosedError) as raised:
+        submit_validation(
+            task.taskId, ValidationOutcome(reviewed=True), repository=ReadBeforeTheOtherSubmit(repository, task),
+            resumer=resumer, clock=SteppingClock(),
+        )
+    assert (raised.value.task_id, raised.value.status) == (task.taskId, status)
+    assert resumer.resumed == []
+
+
+def test_a_closed_task_is_refused_by_its_own_id():
+    repository, task = paused(WorkflowType.DURABLE_FUNCTIONS)
+    submit_validation(task.taskId, ValidationOutcome(reviewed=True), repository=repository, resumer=RecordingResumer(), clock=SteppingClock())
+    with pytest.raises(TaskAlreadyClosedError) as raised:
+        submit_validation(task.taskId, ValidationOutcome(reviewed=True), repository=repository, resumer=RecordingResumer(), clock=SteppingClock())
+    assert (raised.value.task_id, raised.value.status) == (task.taskId, "completed")
+
+
+@pytest.mark.parametrize("workflow", list(WorkflowType))
+def test_a_task_without_its_resume_handle_is_sent_an_empty_one(workflow):
+    """The engine, not the core, refuses a handle it never issued."""
+    repository, task = paused(workflow)
+    repository.tasks[(workflow, task.taskId)] = task.model_copy(update={"taskToken": None, "callbackId": None})
+    resumer = RecordingResumer()
+    submit_validation(task.taskId, ValidationOutcome(reviewed=True), repository=repository, resumer=resumer, clock=SteppingClock())
+    assert [handle for _, handle, _ in resumer.resumed] == [""]

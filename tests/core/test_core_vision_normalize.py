@@ -58,3 +58,9 @@ def test_missing_covers_become_placeholders_for_review():
     albums = extract_albums(ScriptedVision(seen), b"image")
     assert albums[0].artist == "Nirvana"
     assert all(a.artist == "" and a.albumName == "" and a.confidence == 0 for a in albums[1:])
+
+
+def test_the_rejection_says_why():
+    with pytest.raises(ImageRejectedError) as raised:
+        extract_albums(ScriptedVision([]), b"image")
+    assert raised.value.reason == "no album cover could be read in the photo"

@@ -19,7 +19,7 @@ from album_registry.domain.validation import submit_validation
 from local_aws.durable_service import free_loopback_port
 from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
 from local_aws.pulumi_program import run_program
-from tests.local_stack.conftest import start_stack, wait_until
+from tests.local_stack.conftest import json_lines, start_stack, wait_until
 from tests.table_items import items_by_pattern
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -122,22 +122,28 @@ def test_a_file_that_is_not_an_image_ends_failed_with_the_reason(running_stack):
     assert all(repository.get_albums(w, i) == [] for w, i in execution_ids.items())
 
 
-def test_runs_stopped_on_their_engines_end_failed_through_the_status_change_rules(running_stack):
-    """The engines' status-change events reach the run-endings rules, as on AWS: a run
-    stopped while it waits for a person ends failed in its record, its task closed."""
+def test_a_run_stopped_on_its_engine_ends_failed_through_the_status_change_rule(running_stack):
+    """The stack publishes the engines' status-change events to the program's rules, as AWS
+    does: a durable run stopped while it waits for a person ends failed, its task closed.
+
+    The state machine's run is left alone: moto's StopExecution ends a run only when its
+    wait ends (it stays RUNNING until then). Its ending through the same rules is shown
+    on a timeout, in the equivalence suite.
+    """
     execution_ids = upload(running_stack, "uploads/e2e-stopped.jpg", (SAMPLES / "shelf-01.jpg").read_bytes())
     executions = wait_for_status(running_stack, execution_ids, {"waiting_validation"})
-    running_stack.client("stepfunctions").stop_execution(
-        executionArn=executions[WorkflowType.STEP_FUNCTIONS].engineExecutionArn
-    )
+    durable = {WorkflowType.DURABLE_FUNCTIONS: execution_ids[WorkflowType.DURABLE_FUNCTIONS]}
     running_stack.client("lambda").stop_durable_execution(
         DurableExecutionArn=executions[WorkflowType.DURABLE_FUNCTIONS].engineExecutionArn
     )
-    ended = wait_for_status(running_stack, execution_ids, {"failed"})
-    repository = running_stack.repository()
-    for workflow, execution in ended.items():
-        assert (execution.errorCode, execution.error) == ("ExecutionStopped", "the run was stopped on its engine")
-        assert repository.get_task(workflow, f"task-{execution_ids[workflow]}").status.value == "timeout"
+    ended = wait_for_status(running_stack, durable, {"failed"})[WorkflowType.DURABLE_FUNCTIONS]
+    assert (ended.errorCode, ended.error) == ("ExecutionStopped", "the run was stopped on its engine")
+    task = running_stack.repository().get_task(WorkflowType.DURABLE_FUNCTIONS, f"task-{ended.executionId}")
+    assert task.status.value == "timeout"
+    logged = json_lines((running_stack.data_dir / "logs" / "vinyl-local-run-endings.log").read_text())
+    assert [(r["executionId"], r["errorCode"], r["engineStatus"]) for r in logged if r.get("level") == "ERROR"] == [
+        (ended.executionId, "ExecutionStopped", "STOPPED")
+    ]
 
 
 def test_the_local_stack_is_the_program(running_stack):

@@ -69,7 +69,8 @@ def _base_price(year: int | None) -> float:
 def _identity_spread(artist: str, title: str, year: int | None) -> float:
     """A number in [-1, 1] fixed by the album's identity."""
     identity = "|".join((_fold(artist), _fold(title), str(year)))
-    digest = hashlib.sha256(identity.encode("utf-8", errors="surrogatepass")).digest()
+    # UTF-8 (the default): an album's names are valid Unicode, its model refuses lone surrogates.
+    digest = hashlib.sha256(identity.encode()).digest()
     return int.from_bytes(digest[:4], "big") / 0xFFFFFFFF * 2.0 - 1.0
 
 

@@ -302,8 +302,9 @@ class AlbumRegistration:
 
 
 def _reviewed(album: Album, correction: AlbumCorrection | None) -> Album:
-    changes = correction.model_dump(exclude={"albumIndex"}, exclude_none=True) if correction else {}
-    read = {**album.model_dump(include={"artist", "albumName", "year"}), **changes}
+    # The correction's albumIndex is the album's own: it changes nothing.
+    changes = correction.model_dump(exclude_none=True) if correction else {}
+    read = {field: changes.get(field, getattr(album, field)) for field in ("artist", "albumName", "year")}
     # What the person filled in is no longer unreadable.
     return album.model_copy(
         update={
@@ -316,5 +317,5 @@ def _reviewed(album: Album, correction: AlbumCorrection | None) -> Album:
 
 
 def _milliseconds_between(started_at: str, finished: datetime) -> int:
-    started = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+    started = datetime.fromisoformat(started_at)  # reads the "Z" of ``timestamp`` (Python 3.11+)
     return max(0, int((finished - started).total_seconds() * 1000))

@@ -34,7 +34,7 @@ def normalize_to_six(covers_in_reading_order: list[ExtractedAlbum]) -> list[Extr
         for index, position in enumerate(kept, start=1)
     ]
     albums.extend(
-        ExtractedAlbum(albumIndex=index, confidence=0.0)
+        ExtractedAlbum(albumIndex=index)  # confidence 0, nothing read
         for index in range(len(albums) + 1, ALBUMS_PER_IMAGE + 1)
     )
     return albums
