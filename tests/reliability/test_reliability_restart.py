@@ -1,4 +1,4 @@
-"""Stop the real local stack while 20 workflows per pattern wait for a person, start it again.
+"""Stop the real local stack while 10 workflows per pattern wait for a person, start it again.
 
 Durable executions live in the runner's sqlite store and must all complete
 once validated. Step Functions executions run in moto's interpreter threads,
@@ -30,7 +30,7 @@ from local_aws.durable_service import free_loopback_port
 from tests.local_stack.conftest import RunningStack, start_stack, wait_until
 from tests.reliability.conftest import SAMPLES
 
-UPLOADS = 20
+UPLOADS = 10
 
 
 @dataclass
