@@ -16,6 +16,7 @@ from album_registry.domain.failures import (
     EXECUTION_FAILED_UNRECORDED,
     EXECUTION_STOPPED,
     EXECUTION_TIMED_OUT,
+    MAX_ERROR_CODE_CHARS,
     Failure,
     engine_ending,
     failure_of,
@@ -133,6 +134,9 @@ def test_a_service_error_is_stored_under_the_services_own_name():
     raised = ServiceError(name=name)
     qualified = f"{type(raised).__module__}.{type(raised).__qualname__}"
     assert failure_of(error_type=qualified, message=str(raised)) == Failure(code=name, message=name)
+    # A name is a code: capped as one.
+    long = "DynamoDB." + "X" * 150
+    assert failure_of(error_type=qualified, message=long).code == long[:MAX_ERROR_CODE_CHARS]
     # Without a name it is an ordinary error, under its class name.
     assert failure_of(error_type=qualified, message="") == Failure(code="ServiceError", message="ServiceError")
 

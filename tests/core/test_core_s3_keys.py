@@ -91,18 +91,18 @@ def test_keys_at_the_edges_are_accepted(key):
 @pytest.mark.parametrize(
     ("key", "rule"),
     [
-        ("uploads/" + "é" * 507 + ".jpg", "longer than 1024 bytes"),  # 1026 bytes, 519 characters
-        ("uploads/a/../b.jpg", "'..' segment"),
-        ("uploads/a/.jpg", "must end in"),
-        ("uploads/.JPEG", "must end in"),
-        ("uploads/a.jpg/", "must end in"),
+        ("uploads/" + "é" * 507 + ".jpg", "key is longer than 1024 bytes"),  # 1026 bytes, 519 characters
+        ("uploads/a/../b.jpg", "key contains a '.' or '..' segment"),
+        ("uploads/a/.jpg", EXTENSIONS_RULE),
+        ("uploads/.JPEG", EXTENSIONS_RULE),
+        ("uploads/a.jpg/", EXTENSIONS_RULE),
         ("uploads/\udcff.jpg", "key is not valid UTF-8"),
     ],
 )
 def test_keys_past_the_edges_are_rejected(key, rule):
     with pytest.raises(InvalidS3KeyError) as raised:
         validate_upload_key(key)
-    assert rule in raised.value.rule and rule in str(raised.value)
+    assert raised.value.rule == rule and raised.value.key == key
 
 
 def test_a_long_key_is_shown_cut_to_80_characters():

@@ -83,6 +83,8 @@ def test_pages_merge_both_patterns_oldest_first_and_resume_after_the_token(repos
     first, token = repository.page_tasks(list(WorkflowType), limit=2)
     assert [t.taskId for t in first] == order[:2]
     assert decode_page_token(token) == f"2026-01-01T00:00:02.000Z#{order[1]}"
+    # The token is the last task's position on its page.
+    assert decode_page_token(repository.page_tasks(list(WorkflowType), limit=3)[1]) == f"2026-01-01T00:00:03.000Z#{order[2]}"
     second, token = repository.page_tasks(list(WorkflowType), limit=2, page_token=token)
     assert [t.taskId for t in second] == order[2:4]
     last, token = repository.page_tasks(list(WorkflowType), limit=2, page_token=token)
@@ -123,9 +125,16 @@ def test_page_tokens_round_trip_without_padding(prefix):
     assert decode_page_token(token) == sort_key
 
 
-def test_a_token_is_the_sort_keys_base64url():
-    assert encode_page_token("é#task-x") == "w6kjdGFzay14"
-    assert decode_page_token("w6kjdGFzay14") == "é#task-x"
+@pytest.mark.parametrize(
+    ("sort_key", "token"),
+    [
+        ("é#task-x", "w6kjdGFzay14"),
+        ("2026#task-sf-aW", "MjAyNiN0YXNrLXNmLWFX"),  # only the padding is cut, never a last "X"
+    ],
+)
+def test_a_token_is_the_sort_keys_base64url(sort_key, token):
+    assert encode_page_token(sort_key) == token
+    assert decode_page_token(token) == sort_key
 
 
 # --- The registry ------------------------------------------------------------------
@@ -352,4 +361,32 @@ def test_capacity_adds_up_what_each_response_reports(response, units):
     capacity.add_reads(response)
     capacity.add_reads(response)
     capacity.add_writes(response)
-    assert (capacity.read_units, capacity.write_units) == (2 * units, units)
+    capacity.add_writes(response)
+    capacity.add_writes(response)
+    assert (capacity.read_units, capacity.write_units) == (2 * units, 3 * units)
+
+
+def _task_query(workflow: WorkflowType) -> dict[str, Any]:
+    return {
+        "TableName": TABLE,
+        "KeyConditionExpression": "GSI1PK = :gsi",
+        "ScanIndexForward": True,
+        "ReturnConsumedCapacity": "TOTAL",
+        "IndexName": keys.GSI1_NAME,
+        "ExpressionAttributeValues": marshal({":gsi": keys.tasks_gsi1pk(workflow, "pending")}),
+    }
+
+
+def test_a_task_page_reads_each_pattern_only_until_it_has_one_more_than_asked():
+    """One more than the page shows whether another page exists; reading on would cost for nothing."""
+    repository, stubber = stubbed()
+    pending = [a_task(SF, n, f"2026-01-01T00:00:0{n}.000Z") for n in (1, 2, 3)]
+    further = {"pk": {"S": "x"}, "sk": {"S": "y"}, "GSI1PK": {"S": "z"}, "GSI1SK": {"S": "w"}}
+    stubber.add_response(
+        "query", {"Items": [marshal(items.task_item(t)) for t in pending], "LastEvaluatedKey": further}, _task_query(SF)
+    )
+    stubber.add_response("query", {"Items": []}, _task_query(LDF))
+    with stubber:
+        page, token = repository.page_tasks(list(WorkflowType), limit=2)
+        stubber.assert_no_pending_responses()
+    assert [t.taskId for t in page] == [t.taskId for t in pending[:2]] and token is not None

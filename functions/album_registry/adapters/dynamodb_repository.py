@@ -177,7 +177,6 @@ class DynamoDbAlbumRepository:
         found = self._query(
             key_condition="pk = :pk AND begins_with(sk, :album)",
             values={":pk": keys.execution_pk(workflow, execution_id), ":album": keys.ALBUM_SK_PREFIX},
-            consistent=True,
         )
         return sorted((items.album_from_item(item) for item in found), key=lambda a: a.albumIndex)
 
@@ -311,7 +310,6 @@ class DynamoDbAlbumRepository:
         values: dict[str, Any],
         index: bool = False,
         newest_first: bool = False,
-        consistent: bool = False,
         filter_status: str | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
@@ -325,7 +323,9 @@ class DynamoDbAlbumRepository:
         if index:
             request["IndexName"] = keys.GSI1_NAME
         else:
-            request["ConsistentRead"] = consistent
+            # A run's own items, read back by its next step: strongly consistent
+            # (an index offers only eventual consistency).
+            request["ConsistentRead"] = True
         if filter_status:
             request["FilterExpression"] = "#status = :status"
             request["ExpressionAttributeNames"] = {"#status": "status"}
@@ -337,7 +337,7 @@ class DynamoDbAlbumRepository:
             self.capacity.add_reads(response)
             found.extend(unmarshal(item) for item in response.get("Items", []))
             if (limit is not None and len(found) >= limit) or "LastEvaluatedKey" not in response:
-                return found[:limit] if limit is not None else found
+                return found[:limit]
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
