@@ -14,7 +14,6 @@ from components import (
     DurableExamples,
     DurableExamplesArgs,
     DurablePipeline,
-    DurablePipelineArgs,
     LambdaCode,
     LambdaCodeArgs,
     Observability,
@@ -23,8 +22,8 @@ from components import (
     RunEndingsArgs,
     SharedData,
     SharedDataArgs,
+    PipelineArgs,
     StepFunctionsPipeline,
-    StepFunctionsPipelineArgs,
     Trigger,
     TriggerArgs,
     ValidationApi,
@@ -54,36 +53,20 @@ code = lambda_code.bundle(REGISTRY_BUNDLE.name)
 image_reader_code = lambda_code.image_reader(REGISTRY_BUNDLE.name)
 
 data = SharedData("shared-data", SharedDataArgs(settings=settings), on_stack_account)
-step_functions = StepFunctionsPipeline(
-    "step-functions",
-    StepFunctionsPipelineArgs(
-        settings=settings,
-        code=code,
-        image_reader_code=image_reader_code,
-        account_id=data.account_id,
-        table_name=data.table_name,
-        table_arn=data.table_arn,
-        bucket_name=data.bucket_name,
-        bucket_arn=data.bucket_arn,
-        discogs_token_secret=data.discogs_token,
-    ),
-    on_stack_account,
+# Both pipelines get the same inputs: the shared data, the code and the settings.
+pipeline_inputs = PipelineArgs(
+    settings=settings,
+    code=code,
+    image_reader_code=image_reader_code,
+    account_id=data.account_id,
+    table_name=data.table_name,
+    table_arn=data.table_arn,
+    bucket_name=data.bucket_name,
+    bucket_arn=data.bucket_arn,
+    discogs_token_secret=data.discogs_token,
 )
-durable = DurablePipeline(
-    "durable",
-    DurablePipelineArgs(
-        settings=settings,
-        code=code,
-        image_reader_code=image_reader_code,
-        account_id=data.account_id,
-        table_name=data.table_name,
-        table_arn=data.table_arn,
-        bucket_name=data.bucket_name,
-        bucket_arn=data.bucket_arn,
-        discogs_token_secret=data.discogs_token,
-    ),
-    on_stack_account,
-)
+step_functions = StepFunctionsPipeline("step-functions", pipeline_inputs, on_stack_account)
+durable = DurablePipeline("durable", pipeline_inputs, on_stack_account)
 validation_api = ValidationApi(
     "validation-api",
     ValidationApiArgs(

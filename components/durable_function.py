@@ -19,7 +19,7 @@ import pulumi_aws as aws
 
 from components import iam_policies
 from components.lambda_code import FunctionCode
-from components.python_function import function_log_group, python_function
+from components.python_function import LAMBDA_SERVICE, assumable_role, function_log_group, inline_policy, python_function
 from components.settings import StackSettings
 
 LIVE_ALIAS = "live"
@@ -57,14 +57,10 @@ def durable_function(
     parent: pulumi.Resource,
 ) -> DurableFunctionResources:
     """Declare one durable function's resources as children of ``parent``, named ``f"{name}-..."``."""
-    child = pulumi.ResourceOptions(parent=parent)
     function_name = settings.name(spec.suffix)
     log_group = function_log_group(f"{name}-logs", function_name=function_name, settings=settings, parent=parent)
-    role = aws.iam.Role(
-        f"{name}-role",
-        name=settings.name(f"{spec.suffix}-role"),
-        assume_role_policy=iam_policies.service_trust_policy("lambda.amazonaws.com"),
-        opts=child,
+    role = assumable_role(
+        f"{name}-role", role_name=settings.name(f"{spec.suffix}-role"), service=LAMBDA_SERVICE, parent=parent
     )
     function = python_function(
         f"{name}-function",
@@ -91,12 +87,8 @@ def durable_function(
         ),
         *spec.statements(log_group.arn),
     ]
-    policy = aws.iam.RolePolicy(
-        f"{name}-policy",
-        name=settings.name(f"{spec.suffix}-policy"),
-        role=role.id,
-        policy=iam_policies.policy_document(statements),
-        opts=child,
+    policy = inline_policy(
+        f"{name}-policy", policy_name=settings.name(f"{spec.suffix}-policy"), role=role, statements=statements, parent=parent
     )
     alias = aws.lambda_.Alias(
         f"{name}-alias",

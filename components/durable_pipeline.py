@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import pulumi
-from album_registry.constants import METRICS_NAMESPACES
 from album_registry.domain.models import WorkflowType
 
 from components import iam_policies
 from components.durable_function import DurableFunctionSpec, durable_function
 from components.pipeline_args import PipelineArgs
-from components.settings import lambda_environment
 
 DURABLE_HANDLER = "album_registry.handlers.durable_pipeline.handler"
-
-
-class DurablePipelineArgs(PipelineArgs):
-    """The durable pipeline's inputs."""
 
 
 class DurablePipeline(pulumi.ComponentResource):
@@ -25,7 +19,7 @@ class DurablePipeline(pulumi.ComponentResource):
     and Bedrock when used."""
 
     def __init__(
-        self, name: str, args: DurablePipelineArgs, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: PipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("vinyl:index:DurablePipeline", name, {}, opts)
         settings = args.settings
@@ -37,15 +31,7 @@ class DurablePipeline(pulumi.ComponentResource):
                 description="Durable registration pipeline",
                 execution_timeout_seconds=settings.durable_execution_timeout_seconds,
                 retention_days=settings.durable_retention_days,
-                environment=lambda_environment(
-                    settings,
-                    service="durable-pipeline",
-                    metrics_namespace=METRICS_NAMESPACES[WorkflowType.DURABLE_FUNCTIONS],
-                    workflow=WorkflowType.DURABLE_FUNCTIONS,
-                    table_name=args.table_name,
-                    bucket_name=args.bucket_name,
-                    discogs_token_secret_name=args.discogs_token_secret.name,
-                ),
+                environment=args.environment(WorkflowType.DURABLE_FUNCTIONS, service="durable-pipeline", prices=True),
                 statements=lambda log_group_arn: [
                     *args.registration_statements([log_group_arn]),
                     iam_policies.discogs_token_statement(args.discogs_token_secret.arn),

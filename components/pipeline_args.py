@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pulumi
+from album_registry.constants import METRICS_NAMESPACES
+from album_registry.domain.models import WorkflowType
 from album_registry.domain.s3_keys import UPLOAD_PREFIX
 
 from components import iam_policies
 from components.lambda_code import FunctionCode
-from components.settings import StackSettings, bedrock_model_arns
+from components.settings import StackSettings, bedrock_model_arns, lambda_environment
 from components.shared_data import SecretReference
 
 
@@ -38,6 +40,18 @@ class PipelineArgs:
         self.bucket_arn = bucket_arn
         # Given to the functions that price albums, and to no other.
         self.discogs_token_secret = discogs_token_secret
+
+    def environment(self, workflow: WorkflowType, *, service: str, prices: bool) -> dict[str, pulumi.Input[str]]:
+        """A pipeline function's environment; the Discogs token's secret only for one that prices albums."""
+        return lambda_environment(
+            self.settings,
+            service=service,
+            metrics_namespace=METRICS_NAMESPACES[workflow],
+            workflow=workflow,
+            table_name=self.table_name,
+            bucket_name=self.bucket_name,
+            discogs_token_secret_name=self.discogs_token_secret.name if prices else None,
+        )
 
     def registration_statements(
         self, log_group_arns: Sequence[pulumi.Input[str]]

@@ -27,7 +27,7 @@ from album_registry.handlers.run_endings import (
 
 from components import iam_policies
 from components.lambda_code import FunctionCode
-from components.python_function import function_log_group, python_function
+from components.python_function import events_invoke_permission, function_with_role
 from components.settings import StackSettings, lambda_environment
 
 RUN_ENDINGS_HANDLER = "album_registry.handlers.run_endings.handler"
@@ -76,47 +76,15 @@ class RunEndings(pulumi.ComponentResource):
         super().__init__("vinyl:index:RunEndings", name, {}, opts)
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
-        function_name = settings.name("run-endings")
-
-        self.log_group = function_log_group(
-            f"{name}-logs", function_name=function_name, settings=settings, parent=self
-        )
-        self.role = aws.iam.Role(
-            f"{name}-role",
-            name=settings.name("run-endings-role"),
-            assume_role_policy=iam_policies.service_trust_policy("lambda.amazonaws.com"),
-            opts=child,
-        )
         executions_arn = pulumi.Output.concat(
             "arn:aws:states:", settings.region, ":", args.account_id, ":execution:", args.state_machine_name, ":*"
         )
-        self.policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            name=settings.name("run-endings-policy"),
-            role=self.role.id,
-            policy=iam_policies.policy_document(
-                [
-                    iam_policies.allow("ReadRunInputs", ("states:DescribeExecution",), [executions_arn]),
-                    iam_policies.allow(
-                        "ReadDurableRunInputs",
-                        ("lambda:GetDurableExecution",),
-                        [iam_policies.qualified_arns(args.durable_function_arn)],
-                    ),
-                    iam_policies.log_write_statement([self.log_group.arn]),
-                    iam_policies.xray_statement(),
-                    iam_policies.table_statement(args.table_arn),
-                ]
-            ),
-            opts=child,
-        )
-        self.function = python_function(
-            f"{name}-function",
-            function_name=function_name,
+        self.function = function_with_role(
+            name,
+            suffix="run-endings",
             handler=RUN_ENDINGS_HANDLER,
             description="Marks failed the runs their engine ended (timeout, stop)",
             code=args.code,
-            role_arn=self.role.arn,
-            log_group=self.log_group,
             environment=lambda_environment(
                 settings,
                 service="run-endings",
@@ -124,10 +92,20 @@ class RunEndings(pulumi.ComponentResource):
                 table_name=args.table_name,
                 bucket_name=args.bucket_name,
             ),
+            statements=lambda log_group_arn: [
+                iam_policies.allow("ReadRunInputs", ("states:DescribeExecution",), [executions_arn]),
+                iam_policies.allow(
+                    "ReadDurableRunInputs",
+                    ("lambda:GetDurableExecution",),
+                    [iam_policies.qualified_arns(args.durable_function_arn)],
+                ),
+                iam_policies.log_write_statement([log_group_arn]),
+                iam_policies.xray_statement(),
+                iam_policies.table_statement(args.table_arn),
+            ],
             settings=settings,
             parent=self,
-            depends_on=[self.policy],
-        )
+        ).function
 
         patterns = {
             "sf": pulumi.Output.from_input(args.state_machine_arn).apply(
@@ -146,13 +124,8 @@ class RunEndings(pulumi.ComponentResource):
                 event_pattern=event_pattern,
                 opts=child,
             )
-            permission = aws.lambda_.Permission(
-                f"{name}-{pattern}-invoke",
-                action="lambda:InvokeFunction",
-                function=self.function.name,
-                principal="events.amazonaws.com",
-                source_arn=rule.arn,
-                opts=child,
+            permission = events_invoke_permission(
+                f"{name}-{pattern}-invoke", function_name=self.function.name, source_arn=rule.arn, parent=self
             )
             aws.cloudwatch.EventTarget(
                 f"{name}-{pattern}-target",

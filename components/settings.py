@@ -36,7 +36,7 @@ from typing import Any
 import pulumi
 from album_registry import constants
 from album_registry.domain.models import WorkflowType
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 PROJECT_NAME = "vinyl-album-registry"
@@ -47,6 +47,8 @@ VISION_PROVIDERS = ("offline", "bedrock")
 BEDROCK_VISION_PROVIDER = "bedrock"
 OFFLINE_VISION_PROVIDER = "offline"
 DEPLOY_TARGETS = ("aws", "local")
+# The settings that take one of a few values: their key in the stack file, and the values.
+_CHOICES = {"vision_provider": ("visionProvider", VISION_PROVIDERS), "deploy_target": ("deployTarget", DEPLOY_TARGETS)}
 AWS_DEPLOY_TARGET = "aws"
 # Why the offline reader is the local stack's alone (figures: ENGINE-NOTES.md).
 OFFLINE_ON_AWS_REFUSAL = (
@@ -120,19 +122,13 @@ class StackSettings(BaseModel):
             )
         return stack
 
-    @field_validator("vision_provider")
+    @field_validator("vision_provider", "deploy_target")
     @classmethod
-    def _known_vision_provider(cls, provider: str) -> str:
-        if provider not in VISION_PROVIDERS:
-            raise ValueError(f"visionProvider must be one of {', '.join(VISION_PROVIDERS)}")
-        return provider
-
-    @field_validator("deploy_target")
-    @classmethod
-    def _known_deploy_target(cls, target: str) -> str:
-        if target not in DEPLOY_TARGETS:
-            raise ValueError(f"deployTarget must be one of {', '.join(DEPLOY_TARGETS)}")
-        return target
+    def _known_choice(cls, value: str, info: ValidationInfo) -> str:
+        key, choices = _CHOICES[info.field_name]
+        if value not in choices:
+            raise ValueError(f"{key} must be one of {', '.join(choices)}")
+        return value
 
     @model_validator(mode="after")
     def _offline_vision_stays_local(self) -> StackSettings:

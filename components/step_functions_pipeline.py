@@ -3,55 +3,19 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from album_registry.constants import METRICS_NAMESPACES
 from album_registry.domain.models import WorkflowType
 from statemachine.definition import render_definition
+from statemachine.task_functions import TASK_FUNCTIONS
 
 from components import iam_policies
-from components.python_function import function_log_group, python_function
+from components.python_function import LAMBDA_SERVICE, function_log_group, python_function, service_role
 from components.pipeline_args import PipelineArgs
-from components.settings import (
-    lambda_environment,
-)
 
-_HANDLER_MODULE = "album_registry.handlers.step_functions_tasks"
 _DYNAMODB_INTEGRATION_PREFIX = "arn:aws:states:::dynamodb:"
-
-
-@dataclass(frozen=True)
-class TaskFunction:
-    """One task of the workflow: its Lambda's name suffix, handler, and ASL placeholder."""
-
-    suffix: str
-    handler_name: str
-    placeholder: str
-    # Prices albums, so reads the Discogs token: a role and an environment of its own.
-    prices: bool = False
-    # Reads shelf photos, so runs the image reader's code.
-    reads_images: bool = False
-
-    @property
-    def handler(self) -> str:
-        return f"{_HANDLER_MODULE}.{self.handler_name}"
-
-
-TASK_FUNCTIONS = (
-    TaskFunction("prepare-execution", "prepare_execution_handler", "PrepareExecutionFunctionArn"),
-    TaskFunction("process-image", "process_image_handler", "ProcessImageFunctionArn", reads_images=True),
-    TaskFunction("open-validation", "open_validation_handler", "OpenValidationFunctionArn"),
-    TaskFunction("apply-validation", "apply_validation_handler", "ApplyValidationFunctionArn"),
-    TaskFunction("estimate-price", "estimate_price_handler", "EstimatePriceFunctionArn", prices=True),
-    TaskFunction("complete-execution", "complete_execution_handler", "CompleteExecutionFunctionArn"),
-)
-
-
-class StepFunctionsPipelineArgs(PipelineArgs):
-    """The Step Functions pipeline's inputs."""
 
 
 class StepFunctionsPipeline(pulumi.ComponentResource):
@@ -61,7 +25,7 @@ class StepFunctionsPipeline(pulumi.ComponentResource):
     invokes exactly those Lambdas and writes exactly the registry table."""
 
     def __init__(
-        self, name: str, args: StepFunctionsPipelineArgs, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: PipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("vinyl:index:StepFunctionsPipeline", name, {}, opts)
         settings = args.settings
@@ -78,58 +42,31 @@ class StepFunctionsPipeline(pulumi.ComponentResource):
             for task in TASK_FUNCTIONS
         }
 
-        self.task_role = aws.iam.Role(
-            f"{name}-task-role",
-            name=settings.name("sf-task-role"),
-            assume_role_policy=iam_policies.service_trust_policy("lambda.amazonaws.com"),
-            opts=child,
+        task_access = service_role(
+            f"{name}-task",
+            role_name=settings.name("sf-task-role"),
+            policy_name=settings.name("sf-task-policy"),
+            service=LAMBDA_SERVICE,
+            statements=args.registration_statements(
+                [self.log_groups[task.suffix].arn for task in TASK_FUNCTIONS if not task.prices]
+            ),
+            parent=self,
         )
-        task_statements = args.registration_statements(
-            [self.log_groups[task.suffix].arn for task in TASK_FUNCTIONS if not task.prices]
-        )
-        self.task_policy = aws.iam.RolePolicy(
-            f"{name}-task-policy",
-            name=settings.name("sf-task-policy"),
-            role=self.task_role.id,
-            policy=iam_policies.policy_document(task_statements),
-            opts=child,
-        )
-
         # The price agent writes nothing and reads no upload: its logs, its
         # traces and the Discogs token are all it may touch.
-        price_tasks = [task for task in TASK_FUNCTIONS if task.prices]
-        self.price_role = aws.iam.Role(
-            f"{name}-price-role",
-            name=settings.name("sf-price-role"),
-            assume_role_policy=iam_policies.service_trust_policy("lambda.amazonaws.com"),
-            opts=child,
-        )
-        self.price_policy = aws.iam.RolePolicy(
-            f"{name}-price-policy",
-            name=settings.name("sf-price-policy"),
-            role=self.price_role.id,
-            policy=iam_policies.policy_document(
-                [
-                    iam_policies.log_write_statement([self.log_groups[task.suffix].arn for task in price_tasks]),
-                    iam_policies.xray_statement(),
-                    iam_policies.discogs_token_statement(args.discogs_token_secret.arn),
-                ]
-            ),
-            opts=child,
+        price_access = service_role(
+            f"{name}-price",
+            role_name=settings.name("sf-price-role"),
+            policy_name=settings.name("sf-price-policy"),
+            service=LAMBDA_SERVICE,
+            statements=[
+                iam_policies.log_write_statement([self.log_groups[task.suffix].arn for task in TASK_FUNCTIONS if task.prices]),
+                iam_policies.xray_statement(),
+                iam_policies.discogs_token_statement(args.discogs_token_secret.arn),
+            ],
+            parent=self,
         )
 
-        environments = {
-            task.suffix: lambda_environment(
-                settings,
-                service="step-functions-pipeline",
-                metrics_namespace=METRICS_NAMESPACES[WorkflowType.STEP_FUNCTIONS],
-                workflow=WorkflowType.STEP_FUNCTIONS,
-                table_name=args.table_name,
-                bucket_name=args.bucket_name,
-                discogs_token_secret_name=args.discogs_token_secret.name if task.prices else None,
-            )
-            for task in TASK_FUNCTIONS
-        }
         self.functions = {
             task.suffix: python_function(
                 f"{name}-{task.suffix}",
@@ -137,12 +74,12 @@ class StepFunctionsPipeline(pulumi.ComponentResource):
                 handler=task.handler,
                 description=f"Step Functions task: {task.suffix}",
                 code=args.image_reader_code if task.reads_images else args.code,
-                role_arn=(self.price_role if task.prices else self.task_role).arn,
+                role_arn=(price_access if task.prices else task_access).role.arn,
                 log_group=self.log_groups[task.suffix],
-                environment=environments[task.suffix],
+                environment=args.environment(WorkflowType.STEP_FUNCTIONS, service="step-functions-pipeline", prices=task.prices),
                 settings=settings,
                 parent=self,
-                depends_on=[self.price_policy if task.prices else self.task_policy],
+                depends_on=[(price_access if task.prices else task_access).policy],
             )
             for task in TASK_FUNCTIONS
         }
@@ -152,12 +89,6 @@ class StepFunctionsPipeline(pulumi.ComponentResource):
             f"{name}-state-machine-logs",
             name=f"/aws/vendedlogs/states/{settings.name('registration')}",
             retention_in_days=settings.log_retention_days,
-            opts=child,
-        )
-        self.state_machine_role = aws.iam.Role(
-            f"{name}-state-machine-role",
-            name=settings.name("sf-state-machine-role"),
-            assume_role_policy=iam_policies.service_trust_policy("states.amazonaws.com"),
             opts=child,
         )
         substitutions: dict[str, pulumi.Input[str | int]] = {
@@ -171,34 +102,33 @@ class StepFunctionsPipeline(pulumi.ComponentResource):
             render_definition
         )
 
-        self.state_machine_policy = aws.iam.RolePolicy(
-            f"{name}-state-machine-policy",
-            name=settings.name("sf-state-machine-policy"),
-            role=self.state_machine_role.id,
-            policy=iam_policies.policy_document(
-                [
-                    iam_policies.allow(
-                        "InvokeTaskFunctions",
-                        ("lambda:InvokeFunction",),
-                        [*function_arns, *(iam_policies.qualified_arns(arn) for arn in function_arns)],
-                    ),
-                    {
-                        "Sid": "WriteRegistryTable",
-                        "Effect": "Allow",
-                        "Action": self.definition.apply(table_actions_of_definition),
-                        "Resource": [args.table_arn],
-                    },
-                    iam_policies.xray_statement(),
-                    iam_policies.log_delivery_statement(),
-                ]
-            ),
-            opts=child,
+        state_machine_access = service_role(
+            f"{name}-state-machine",
+            role_name=settings.name("sf-state-machine-role"),
+            policy_name=settings.name("sf-state-machine-policy"),
+            service="states.amazonaws.com",
+            statements=[
+                iam_policies.allow(
+                    "InvokeTaskFunctions",
+                    ("lambda:InvokeFunction",),
+                    [*function_arns, *(iam_policies.qualified_arns(arn) for arn in function_arns)],
+                ),
+                {
+                    "Sid": "WriteRegistryTable",
+                    "Effect": "Allow",
+                    "Action": self.definition.apply(table_actions_of_definition),
+                    "Resource": [args.table_arn],
+                },
+                iam_policies.xray_statement(),
+                iam_policies.log_delivery_statement(),
+            ],
+            parent=self,
         )
         self.state_machine = aws.sfn.StateMachine(
             f"{name}-state-machine",
             name=settings.name("registration"),
             type="STANDARD",
-            role_arn=self.state_machine_role.arn,
+            role_arn=state_machine_access.role.arn,
             definition=self.definition,
             logging_configuration=aws.sfn.StateMachineLoggingConfigurationArgs(
                 log_destination=pulumi.Output.concat(self.log_group.arn, ":*"),
@@ -206,7 +136,7 @@ class StepFunctionsPipeline(pulumi.ComponentResource):
                 level="ALL",
             ),
             tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(enabled=True),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.state_machine_policy]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[state_machine_access.policy]),
         )
 
         self.state_machine_arn: pulumi.Output[str] = self.state_machine.arn

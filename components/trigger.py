@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from album_registry.domain.s3_keys import IMAGE_EXTENSIONS, UPLOAD_PREFIX
 
 from components import iam_policies
+from components.python_function import events_invoke_permission, service_role
 from components.settings import StackSettings
 
 # How long and how often EventBridge retries a target before it dead-letters.
@@ -90,24 +91,13 @@ class Trigger(pulumi.ComponentResource):
         self.step_functions_dlq = self._dead_letter_queue(f"{name}-sf-dlq", settings.name("sf-trigger-dlq"))
         self.durable_dlq = self._dead_letter_queue(f"{name}-ldf-dlq", settings.name("ldf-trigger-dlq"))
 
-        self.events_role = aws.iam.Role(
-            f"{name}-events-role",
-            name=settings.name("trigger-role"),
-            assume_role_policy=iam_policies.service_trust_policy("events.amazonaws.com"),
-            opts=child,
-        )
-        self.events_policy = aws.iam.RolePolicy(
-            f"{name}-events-policy",
-            name=settings.name("trigger-policy"),
-            role=self.events_role.id,
-            policy=iam_policies.policy_document(
-                [
-                    iam_policies.allow(
-                        "StartRegistration", ("states:StartExecution",), [args.state_machine_arn]
-                    )
-                ]
-            ),
-            opts=child,
+        events_access = service_role(
+            f"{name}-events",
+            role_name=settings.name("trigger-role"),
+            policy_name=settings.name("trigger-policy"),
+            service="events.amazonaws.com",
+            statements=[iam_policies.allow("StartRegistration", ("states:StartExecution",), [args.state_machine_arn])],
+            parent=self,
         )
 
         retry_policy = aws.cloudwatch.EventTargetRetryPolicyArgs(
@@ -119,22 +109,20 @@ class Trigger(pulumi.ComponentResource):
             rule=self.rule.name,
             target_id="step-functions",
             arn=args.state_machine_arn,
-            role_arn=self.events_role.arn,
+            role_arn=events_access.role.arn,
             retry_policy=retry_policy,
             dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(
                 arn=self.step_functions_dlq.arn
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.events_policy]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[events_access.policy]),
         )
 
-        self.invoke_permission = aws.lambda_.Permission(
+        self.invoke_permission = events_invoke_permission(
             f"{name}-ldf-invoke",
-            action="lambda:InvokeFunction",
-            function=args.durable_function_name,
+            function_name=args.durable_function_name,
             qualifier=args.durable_alias_name,
-            principal="events.amazonaws.com",
             source_arn=self.rule.arn,
-            opts=child,
+            parent=self,
         )
         self.durable_target = aws.cloudwatch.EventTarget(
             f"{name}-ldf-target",

@@ -8,7 +8,7 @@ from album_registry.domain.s3_keys import UPLOAD_PREFIX
 
 from components import iam_policies
 from components.lambda_code import FunctionCode
-from components.python_function import function_log_group, python_function
+from components.python_function import function_with_role
 from album_registry.constants import VALIDATION_API_METRICS_NAMESPACE
 
 from components.settings import StackSettings, lambda_environment
@@ -50,50 +50,12 @@ class ValidationApi(pulumi.ComponentResource):
     ) -> None:
         super().__init__("vinyl:index:ValidationApi", name, {}, opts)
         settings = args.settings
-        child = pulumi.ResourceOptions(parent=self)
-        function_name = settings.name("validation-api")
-
-        self.log_group = function_log_group(
-            f"{name}-logs", function_name=function_name, settings=settings, parent=self
-        )
-        self.role = aws.iam.Role(
-            f"{name}-role",
-            name=settings.name("validation-api-role"),
-            assume_role_policy=iam_policies.service_trust_policy("lambda.amazonaws.com"),
-            opts=child,
-        )
-        self.policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            name=settings.name("validation-api-policy"),
-            role=self.role.id,
-            policy=iam_policies.policy_document(
-                [
-                    iam_policies.allow(
-                        "AnswerTaskTokens",
-                        iam_policies.TASK_TOKEN_ACTIONS,
-                        [args.state_machine_arn],
-                    ),
-                    iam_policies.allow(
-                        "AnswerDurableCallbacks",
-                        iam_policies.DURABLE_CALLBACK_ACTIONS,
-                        [iam_policies.qualified_arns(args.durable_function_arn)],
-                    ),
-                    iam_policies.log_write_statement([self.log_group.arn]),
-                    iam_policies.xray_statement(),
-                    iam_policies.table_statement(args.table_arn),
-                    iam_policies.upload_read_statement(args.bucket_arn, UPLOAD_PREFIX),
-                ]
-            ),
-            opts=child,
-        )
-        self.function = python_function(
-            f"{name}-function",
-            function_name=function_name,
+        self.function = function_with_role(
+            name,
+            suffix="validation-api",
             handler=VALIDATION_API_HANDLER,
             description="Validation API for both patterns",
             code=args.code,
-            role_arn=self.role.arn,
-            log_group=self.log_group,
             environment=lambda_environment(
                 settings,
                 service="validation-api",
@@ -103,15 +65,26 @@ class ValidationApi(pulumi.ComponentResource):
                 state_machine_arn=args.state_machine_arn,
                 durable_function_arn=args.durable_alias_arn,
             ),
+            statements=lambda log_group_arn: [
+                iam_policies.allow("AnswerTaskTokens", iam_policies.TASK_TOKEN_ACTIONS, [args.state_machine_arn]),
+                iam_policies.allow(
+                    "AnswerDurableCallbacks",
+                    iam_policies.DURABLE_CALLBACK_ACTIONS,
+                    [iam_policies.qualified_arns(args.durable_function_arn)],
+                ),
+                iam_policies.log_write_statement([log_group_arn]),
+                iam_policies.xray_statement(),
+                iam_policies.table_statement(args.table_arn),
+                iam_policies.upload_read_statement(args.bucket_arn, UPLOAD_PREFIX),
+            ],
             settings=settings,
             parent=self,
-            depends_on=[self.policy],
-        )
+        ).function
         self.function_url = aws.lambda_.FunctionUrl(
             f"{name}-url",
             function_name=self.function.name,
             authorization_type="AWS_IAM",
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
         self.url: pulumi.Output[str] = self.function_url.function_url
