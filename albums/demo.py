@@ -18,12 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
-from album_registry.adapters.engine_resumer import Boto3EngineResumer
-from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain import ids
-from album_registry.domain.models import Album, AlbumCorrection, Execution, WorkflowType
-from album_registry.domain.registration import ValidationOutcome
-from album_registry.domain.validation import submit_validation
+from album_registry.domain.models import Album, AlbumCorrection, Execution, ValidationOutcome, WorkflowType
 from albums.bench.cost_model import (
     billable_durable_operations,
     count_durable_operations,
@@ -36,6 +32,7 @@ from local_aws.durable_service import free_loopback_port
 from local_aws.server import LocalStack
 from albums.stack_access import StackAccess
 from albums.stack_outputs import StackOutputs
+from albums.ui.validation_client import validation_api
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 DEMO_PHOTOS = ("shelf-01.jpg", "shelf-02.jpg", "shelf-03.jpg")
@@ -72,7 +69,7 @@ class Demo:
                 name="local", outputs=StackOutputs.model_validate(stack.deployment.outputs), endpoint_url=stack.endpoint
             )
             self._say(f"  endpoint {stack.endpoint}, ready in {time.perf_counter() - started:.1f} s")
-            repository = DynamoDbAlbumRepository(access.client("dynamodb"), access.outputs.table_name)
+            repository = access.adapters().repository
             photos = self._upload(access)
             self._play_the_person(access, repository, photos)
             executions = self._wait_until_finished(repository, photos)
@@ -101,7 +98,7 @@ class Demo:
         return photos
 
     def _play_the_person(self, access: StackAccess, repository: DynamoDbAlbumRepository, photos: list[DemoPhoto]) -> None:
-        resumer = Boto3EngineResumer(step_functions=access.client("stepfunctions"), lambda_client=access.client("lambda"))
+        answers = validation_api(access)
         for photo in photos:
             if photo.plan == "timeout":
                 self._say(
@@ -124,7 +121,7 @@ class Demo:
                     )
                 else:
                     self._say(f"{photo.name} [{workflow.short_name}]: the person accepts the six albums as read")
-                submit_validation(task.taskId, outcome, repository=repository, resumer=resumer, clock=SystemClock())
+                answers.submit_outcome(task.taskId, outcome)
 
     def _wait_until_finished(
         self, repository: DynamoDbAlbumRepository, photos: list[DemoPhoto]

@@ -28,27 +28,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
-from album_registry.adapters.engine_resumer import Boto3EngineResumer
-from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain import ids
-from album_registry.domain.errors import AlbumRegistryError
-from album_registry.domain.models import Execution, ExecutionStatus, WorkflowType
-from album_registry.domain.registration import ValidationOutcome
+from album_registry.domain.models import Execution, ExecutionStatus, ValidationOutcome, WorkflowType
 from album_registry.domain.s3_keys import UPLOAD_PREFIX
-from album_registry.domain.validation import submit_validation
-from album_registry.handlers.step_functions_tasks import process_image_handler
 from pydantic import BaseModel
 
 from albums.samples.shelf_photos import generate_shelf_set
 from albums.stack_access import StackAccess
 from albums.stack_processes import StackProcesses
+from albums.ui.validation_client import ValidationApiClient, ValidationApiError, validation_api
+from statemachine import TASK_FUNCTIONS
 
 PHOTO_SEED = 20261125
 PHOTO_POOL = 8
 POLL_SECONDS = 1.0
 ACCEPT = ValidationOutcome(reviewed=True)
 # The Step Functions task that reads the photo: its workers' CPU is the read's cost.
-IMAGE_READER_HANDLER = f"{process_image_handler.__module__}.{process_image_handler.__name__}"
+IMAGE_READER_HANDLER = next(task.handler for task in TASK_FUNCTIONS if task.reads_images)
 SAMPLE_SECONDS = 0.5
 # Memory growth is counted after the first workflows: caches and warm workers fill them.
 MEMORY_BASELINE_WORKFLOWS = 50
@@ -192,13 +188,13 @@ def run_load(
 ) -> LoadResult:
     pool = photos or render_photos(uploads)
     s3 = stack.client("s3")
-    repository = DynamoDbAlbumRepository(stack.client("dynamodb"), stack.outputs.table_name)
-    resumer = Boto3EngineResumer(step_functions=stack.client("stepfunctions"), lambda_client=stack.client("lambda"))
+    repository = stack.adapters().repository
+    answers = validation_api(stack)
     run = f"{datetime.now(UTC):%Y%m%d%H%M%S}"
     progress = _Progress()
     finished = threading.Event()
     validator = threading.Thread(
-        target=_validate_until, args=(repository, resumer, progress, finished), daemon=True
+        target=_validate_until, args=(repository, answers, progress, finished), daemon=True
     )
     processes = StackProcesses(stack_pid, image_reader_handler=IMAGE_READER_HANDLER) if stack_pid else None
     if processes is not None:
@@ -283,7 +279,7 @@ def _executions(repository: DynamoDbAlbumRepository, progress: _Progress) -> dic
 
 
 def _validate_until(
-    repository: DynamoDbAlbumRepository, resumer: Boto3EngineResumer, progress: _Progress, finished: threading.Event
+    repository: DynamoDbAlbumRepository, answers: ValidationApiClient, progress: _Progress, finished: threading.Event
 ) -> None:
     """The person: accepts every pending task of this run as soon as it shows up."""
     while not finished.is_set():
@@ -296,9 +292,9 @@ def _validate_until(
                 if not (task.taskToken or task.callbackId):
                     continue
                 try:
-                    submit_validation(task.taskId, ACCEPT, repository=repository, resumer=resumer, clock=SystemClock())
+                    answers.submit_outcome(task.taskId, ACCEPT)
                     progress.validated.add(task.taskId)
-                except AlbumRegistryError:
+                except ValidationApiError:
                     progress.validated.add(task.taskId)  # closed meanwhile: nothing to answer
         finished.wait(0.2)
 

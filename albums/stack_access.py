@@ -1,7 +1,10 @@
 """Which stack a verb acts on: the local stack or a deployed one, by its outputs.
 
 Every verb that takes ``--stack`` goes through ``open_stack``: the same code
-runs against both, and only the endpoint and the names differ.
+runs against both, and only the endpoint and the names differ. A stack's
+repository, engine resumer and photo links come from ``StackAccess.adapters``
+(the builder the validation Lambda uses too); answers to its tasks go through
+its validation API (``albums.ui.validation_client.validation_api``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from album_registry.composition import StackAdapters, stack_adapters
 
 from local_aws.stack_info import DEFAULT_DATA_DIR, FUNCTION_LOG_DIR, LocalStackInfo
 from albums.stack_outputs import StackOutputs, load_stack_outputs
@@ -36,16 +40,20 @@ class StackAccess:
     def is_local(self) -> bool:
         return self.endpoint_url is not None
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, **options: Any) -> Any:
         if self.endpoint_url is None:
-            return boto3.client(service, region_name=self.outputs.region)
+            return boto3.client(service, region_name=self.outputs.region, **options)
         return boto3.client(
             service,
             region_name=self.outputs.region,
             endpoint_url=self.endpoint_url,
             aws_access_key_id="local",
             aws_secret_access_key="local",
+            **options,
         )
+
+    def adapters(self) -> StackAdapters:
+        return stack_adapters(self.client, table_name=self.outputs.table_name, bucket_name=self.outputs.bucket_name)
 
 
 def open_stack(stack: str, *, outputs_file: Path | None = None, data_dir: Path = DEFAULT_DATA_DIR) -> StackAccess:

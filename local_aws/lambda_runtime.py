@@ -220,3 +220,15 @@ class LocalLambdaRuntime:
                 InvocationRecord(name, (time.perf_counter() - started) * 1000, error)
             )
         return response
+
+
+def reset_composition() -> None:
+    """Forget the functions' object graph (every cached builder in
+    ``album_registry.composition``), so the next call reads the environment
+    again, as a new Lambda container would: the in-process runtime and the
+    tests reconfigure the functions between runs."""
+    from album_registry import composition
+
+    for builder in vars(composition).values():
+        if callable(getattr(builder, "cache_clear", None)):
+            builder.cache_clear()

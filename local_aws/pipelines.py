@@ -30,25 +30,38 @@ from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestR
 from aws_durable_execution_sdk_python_testing.web.server import WebServer, WebServiceConfig
 
 from album_registry import composition, constants
-from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
 from album_registry.adapters.engine_resumer import Boto3EngineResumer
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain import ids
 from album_registry.domain.errors import EngineNoLongerWaitingError
-from album_registry.domain.models import Execution, ExecutionStatus, TaskStatus, ValidationTask, WorkflowType
-from album_registry.domain.registration import FINAL_STATUSES, ValidationOutcome
+from album_registry.domain.models import (
+    Execution,
+    ExecutionStatus,
+    TaskStatus,
+    ValidationOutcome,
+    ValidationTask,
+    WorkflowType,
+)
+from album_registry.domain.registration import FINAL_STATUSES
 from album_registry.domain.validation import submit_validation
 from album_registry.handlers import durable_pipeline
-from album_registry.handlers.upload_event import object_created_event, upload_from_event
+from album_registry.handlers.upload_event import upload_from_event
 from local_aws.gateway import GatewayServer, LocalGateway
-from local_aws.lambda_runtime import ACCOUNT_ID, DEFAULT_CONCURRENCY, REGION, InvocationGauge, LocalLambdaRuntime
+from local_aws.lambda_runtime import (
+    ACCOUNT_ID,
+    DEFAULT_CONCURRENCY,
+    REGION,
+    InvocationGauge,
+    LocalLambdaRuntime,
+    reset_composition,
+)
 from local_aws.provisioning import create_registry_table, create_upload_bucket
 from local_aws.run_status_events import RunStatusEvents
+from local_aws.s3_events import object_created_event
 from local_aws.table_faults import ThrottledPriceWrites
 from local_aws.trigger import UploadTrigger
 from components.run_endings import RUN_ENDINGS_HANDLER, durable_ending_pattern, step_functions_ending_pattern
-from components.step_functions_pipeline import TASK_FUNCTIONS
-from statemachine import render_definition
+from statemachine import TASK_FUNCTIONS, render_definition
 
 # The durable runner's own default execution timeout; the state machine gets the same.
 DEFAULT_EXECUTION_TIMEOUT_SECONDS = 300
@@ -171,7 +184,7 @@ class LocalPipelines:
         }
         self._saved_environment = {name: os.environ.get(name) for name in overrides}
         os.environ.update(overrides)
-        composition.reset()
+        reset_composition()
         self.dynamodb = boto3.client("dynamodb")
         self.s3 = boto3.client("s3")
         self.step_functions = boto3.client("stepfunctions")
@@ -185,7 +198,9 @@ class LocalPipelines:
             roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{self._prefix}-state-machine",
             type="STANDARD",
         )["stateMachineArn"]
-        self.repository = DynamoDbAlbumRepository(self.dynamodb, self.table_name)
+        # The adapters the validation Lambda and the albums tool build, over this stack.
+        adapters = composition.stack_adapters(boto3.client, table_name=self.table_name, bucket_name=self.bucket_name)
+        self.repository = adapters.repository
         self._run_status_events = RunStatusEvents(
             step_functions=self.step_functions,
             lambda_client=boto3.client("lambda"),
@@ -210,7 +225,7 @@ class LocalPipelines:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        composition.reset()
+        reset_composition()
 
     def __enter__(self) -> LocalPipelines:
         return self.start()
@@ -278,7 +293,7 @@ class LocalPipelines:
     def wait_for_task(self, workflow: WorkflowType, execution_id: str, timeout: float = 60) -> ValidationTask:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            task = self.repository.get_task(workflow, f"task-{execution_id}")
+            task = self.repository.get_task(workflow, ids.task_id_for_execution(execution_id))
             if task is not None and task.status is TaskStatus.PENDING and (task.taskToken or task.callbackId):
                 return task
             time.sleep(0.05)

@@ -20,7 +20,7 @@ from typing import Any
 from moto.backends import get_backend
 from moto.events.models import EventPattern
 
-from album_registry.handlers.upload_event import object_created_event
+from local_aws.s3_events import object_created_event
 from local_aws.lambda_runtime import ACCOUNT_ID, REGION
 
 logger = logging.getLogger(__name__)

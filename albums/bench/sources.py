@@ -35,8 +35,7 @@ import boto3
 
 from album_registry import composition
 from album_registry.constants import BEDROCK_MODEL_ID_ENV, DEFAULT_BEDROCK_MODEL_ID, METRICS_NAMESPACES
-from album_registry.domain.models import WorkflowType
-from album_registry.domain.registration import Upload
+from album_registry.domain.models import Upload, WorkflowType
 from album_registry.handlers.upload_event import upload_from_event
 from albums.bench.collector import HistoryTruncatedError, LambdaUsage, PhaseUsage, lambda_usage_from_durations
 from albums.bench.emf import MetricSample, emf_document, samples_from_emf

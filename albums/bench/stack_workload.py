@@ -23,14 +23,10 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
-from album_registry.adapters.engine_resumer import Boto3EngineResumer
-from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain import ids
-from album_registry.domain.errors import EngineNoLongerWaitingError, TaskAlreadyClosedError
 from album_registry.domain.models import ExecutionStatus, TaskStatus, WorkflowType
 from album_registry.domain.s3_keys import UPLOAD_PREFIX
-from album_registry.domain.validation import submit_validation
-from album_registry.handlers.observability import METRICS_NAMESPACES
+from album_registry.constants import METRICS_NAMESPACES
 from albums.bench.collector import PhaseUsage, measure, step_intervals_from_metrics
 from albums.bench.emf import MetricSample
 from albums.bench.sources import AwsSource, EngineRun, RunningLocalStackSource
@@ -44,6 +40,7 @@ from albums.bench.workload import (
     deterministic_correction,
     render_photos,
 )
+from albums.ui.validation_client import ValidationApiClient, ValidationApiError, validation_api
 from albums.stack_access import StackAccess
 
 POLL_SECONDS = 0.25
@@ -172,16 +169,14 @@ class _UploadDriver:
         # boto3 clients are thread-safe, but each thread making its own keeps
         # their connection pools from becoming the bottleneck.
         s3 = self._access.client("s3")
-        repository = DynamoDbAlbumRepository(self._access.client("dynamodb"), self._access.outputs.table_name)
-        resumer = Boto3EngineResumer(
-            step_functions=self._access.client("stepfunctions"), lambda_client=self._access.client("lambda")
-        )
+        repository = self._access.adapters().repository
+        answers = validation_api(self._access)
         while (image := self._take()) is not None:
             key = f"{run_prefix}{image:05d}.jpg"
             body = photos[image % len(photos)]
             try:
                 version = s3.put_object(Bucket=self._access.outputs.bucket_name, Key=key, Body=body).get("VersionId")
-                results = self._follow(image, key, version, repository, resumer)
+                results = self._follow(image, key, version, repository, answers)
             except Exception as error:  # a lost workflow is a result to report, not a crash
                 results = [
                     UploadResult(
@@ -210,7 +205,7 @@ class _UploadDriver:
         key: str,
         version: str | None,
         repository: DynamoDbAlbumRepository,
-        resumer: Boto3EngineResumer,
+        answers: ValidationApiClient,
     ) -> list[UploadResult]:
         """Answer each pattern's task as planned and wait for its record to end."""
         bucket = self._access.outputs.bucket_name
@@ -236,14 +231,8 @@ class _UploadDriver:
                         if time.monotonic() - seen >= plan.delay_seconds:
                             answered[workflow] = True
                             try:
-                                submit_validation(
-                                    task.taskId,
-                                    deterministic_correction(image),
-                                    repository=repository,
-                                    resumer=resumer,
-                                    clock=SystemClock(),
-                                )
-                            except (TaskAlreadyClosedError, EngineNoLongerWaitingError) as error:
+                                answers.submit_outcome(task.taskId, deterministic_correction(image))
+                            except ValidationApiError as error:
                                 errors[workflow] = f"{type(error).__name__}: {error}"
                 record = repository.get_execution(workflow, execution_id)
                 if record is not None and record.status in _FINAL_RECORDS:

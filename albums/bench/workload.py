@@ -18,9 +18,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from album_registry.domain.models import AlbumCorrection, WorkflowType
+from album_registry.domain.models import AlbumCorrection, ValidationOutcome, WorkflowType
 from album_registry.domain.s3_keys import UPLOAD_PREFIX
-from album_registry.domain.registration import ValidationOutcome
 from album_registry.handlers.observability import METRICS_NAMESPACES, logger
 from albums.bench.collector import ExecutionMeasurement, PhaseUsage, measure, step_intervals_from_metrics
 from albums.bench.emf import EmfCapture, MetricSample

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
 from album_registry.domain.errors import InvalidS3KeyError
 from album_registry.domain.models import Execution, ExecutionStatus, WorkflowType
 from album_registry.domain.s3_keys import UPLOAD_PREFIX, validate_upload_key
@@ -134,7 +133,7 @@ def _upload_problem(image: Path, key: str) -> str | None:
 
 def show_status(args: argparse.Namespace) -> int:
     stack = stack_from_arguments(args)
-    repository = DynamoDbAlbumRepository(stack.client("dynamodb"), stack.outputs.table_name)
+    repository = stack.adapters().repository
     rows = []
     for workflow in WorkflowType:
         for execution in repository.list_executions(workflow, limit=args.limit):

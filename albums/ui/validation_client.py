@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from album_registry.domain.models import ValidationOutcome
 
 from local_aws.stack_info import DEFAULT_DATA_DIR, LocalStackInfo
 from albums.stack_access import StackAccess, open_stack
@@ -69,6 +70,14 @@ class ValidationApiClient:
     def submit(self, task_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", f"/tasks/{task_id}", body=json.dumps(body).encode("utf-8"))
 
+    def submit_outcome(self, task_id: str, outcome: ValidationOutcome) -> dict[str, Any]:
+        """A reviewed outcome as the page sends it: accepted as read, or corrected."""
+        if not outcome.corrections:
+            return self.submit(task_id, {"accept": True})
+        return self.submit(
+            task_id, {"corrections": [correction.model_dump(exclude_none=True) for correction in outcome.corrections]}
+        )
+
     def _call(self, method: str, path: str, query: str = "", body: bytes = b"") -> Any:
         headers = {"content-type": "application/json"} if body else {}
         answer = self.transport.send(ApiRequest(method=method, path=path, query=query, body=body, headers=headers))
@@ -91,44 +100,39 @@ def _error_of(answer: ApiResponse) -> ValidationApiError:
 def transport_for_stack(
     stack: str, *, outputs_file: Path | None = None, data_dir: Path = DEFAULT_DATA_DIR
 ) -> ApiTransport:
-    """The local stack, served by the API app in this process, or a deployed
-    stack's function URL signed with SigV4."""
+    """The stack's validation API; a local stack that is not running is served
+    from this process's environment (the local stack's, when run inside it)."""
     if stack == LOCAL_STACK and outputs_file is None:
-        if LocalStackInfo.read(data_dir) is not None:
-            return InProcessTransport(_running_local_stack_app(open_stack(LOCAL_STACK, data_dir=data_dir)))
-        return InProcessTransport(_local_app())
-    outputs = load_stack_outputs(stack, outputs_file=outputs_file)
-    session = boto3.Session(region_name=outputs.region)
-    credentials = session.get_credentials()
+        if LocalStackInfo.read(data_dir) is None:
+            return InProcessTransport(_local_app())
+        return transport_for(open_stack(LOCAL_STACK, data_dir=data_dir))
+    return transport_for(StackAccess(name=stack, outputs=load_stack_outputs(stack, outputs_file=outputs_file)))
+
+
+def transport_for(access: StackAccess) -> ApiTransport:
+    """The API the validation page uses: served in this process over a local
+    stack's endpoint, or a deployed stack's function URL signed with SigV4."""
+    if access.is_local:
+        from album_registry.handlers.observability import logger
+        from album_registry.handlers.validation_api import app_over
+
+        # The API's INFO lines belong in a Lambda's log, not on the user's terminal.
+        logger.setLevel("WARNING")
+        return InProcessTransport(app_over(access.adapters()))
+    credentials = boto3.Session(region_name=access.outputs.region).get_credentials()
     if credentials is None:
-        raise NoCredentialsForStackError(stack=stack)
-    return SigV4Transport(outputs.validation_api_url, region=outputs.region, credentials=credentials)
+        raise NoCredentialsForStackError(stack=access.name)
+    return SigV4Transport(access.outputs.validation_api_url, region=access.outputs.region, credentials=credentials)
+
+
+def validation_api(access: StackAccess) -> ValidationApiClient:
+    return ValidationApiClient(transport_for(access))
 
 
 class NoCredentialsForStackError(Exception):
     def __init__(self, *, stack: str) -> None:
         super().__init__(f"no AWS credentials found to sign requests to stack {stack!r}")
         self.stack = stack
-
-
-def _running_local_stack_app(access: StackAccess) -> Any:
-    """The API over a running ``albums local up``, through its endpoint."""
-    from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
-    from album_registry.adapters.engine_resumer import Boto3EngineResumer
-    from album_registry.adapters.system_clock import SystemClock
-    from album_registry.handlers.observability import logger
-    from album_registry.handlers.validation_api import S3PresignedImageLinks, build_app
-
-    # The API's INFO lines belong in a Lambda's log, not on the user's terminal.
-    logger.setLevel("WARNING")
-    return build_app(
-        repository=DynamoDbAlbumRepository(access.client("dynamodb"), access.outputs.table_name),
-        resumer=Boto3EngineResumer(
-            step_functions=access.client("stepfunctions"), lambda_client=access.client("lambda")
-        ),
-        clock=SystemClock(),
-        images=S3PresignedImageLinks(access.client("s3"), access.outputs.bucket_name),
-    )
 
 
 def _local_app() -> Any:

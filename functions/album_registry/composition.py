@@ -8,7 +8,10 @@ Handlers call ``registration()``; everything is created once per process
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -17,6 +20,7 @@ from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
 from album_registry.adapters.engine_resumer import Boto3EngineResumer
 from album_registry.adapters.engine_runs import Boto3EngineRuns
 from album_registry.adapters.fault_injection import FaultPlan
+from album_registry.adapters.s3_image_links import SIGV4, S3PresignedImageLinks
 from album_registry.adapters.s3_image_store import S3ImageStore
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.catalog import load_album_catalog
@@ -61,10 +65,23 @@ def registration() -> AlbumRegistration:
     )
 
 
-@cache
-def engine_resumer() -> Boto3EngineResumer:
-    return Boto3EngineResumer(
-        step_functions=boto3.client("stepfunctions"), lambda_client=boto3.client("lambda")
+@dataclass(frozen=True)
+class StackAdapters:
+    """What the validation side needs of one stack: its table, its engines and links to its photos."""
+
+    repository: DynamoDbAlbumRepository
+    resumer: Boto3EngineResumer
+    images: S3PresignedImageLinks
+
+
+def stack_adapters(client: Callable[..., Any], *, table_name: str, bucket_name: str) -> StackAdapters:
+    """The one builder of those adapters, over a stack's clients: the Lambda's own
+    (``boto3.client``), and those of any stack the ``albums`` tool reaches
+    (``albums.stack_access.StackAccess.client``)."""
+    return StackAdapters(
+        repository=DynamoDbAlbumRepository(client("dynamodb", config=TABLE_CLIENT_CONFIG), table_name),
+        resumer=Boto3EngineResumer(step_functions=client("stepfunctions"), lambda_client=client("lambda")),
+        images=S3PresignedImageLinks(client("s3", config=SIGV4), bucket_name),
     )
 
 
@@ -97,15 +114,6 @@ def price_estimator() -> PriceEstimator:
     return DiscogsWhileTokenSet(
         tokens=tokens, without_token=offline, base_url=settings().discogs_base_url or DISCOGS_API
     )
-
-
-def reset() -> None:
-    """Forget the object graph, so the next call reads the environment again.
-
-    The local stack calls this when it (re)configures the in-process functions.
-    """
-    for cached in (settings, repository, registration, engine_resumer, engine_runs, discogs_token):
-        cached.cache_clear()
 
 
 class VisionOnFirstRead:

@@ -16,8 +16,8 @@ from botocore.stub import ANY, Stubber
 
 from album_registry.constants import BEDROCK_MODEL_ID_ENV, METRICS_NAMESPACES
 from album_registry.domain.models import WorkflowType
-from album_registry.handlers.observability import metrics_for, timed_step
-from album_registry.handlers.upload_event import object_created_event
+from album_registry.handlers.steps import Shell, step_metrics
+from local_aws.s3_events import object_created_event
 from albums.bench.collector import LambdaUsage
 from albums.bench.emf import EmfCapture
 from albums.bench.sources import AwsSource
@@ -186,13 +186,13 @@ def test_a_running_query_is_polled_until_it_completes(stubs, monkeypatch):
 def _emf_lines() -> list[str]:
     """Real EMF documents, as the handlers print them."""
 
-    @timed_step(WorkflowType.DURABLE_FUNCTIONS, "process-image")
+    @Shell(WorkflowType.DURABLE_FUNCTIONS).step("process-image")
     def step(execution_id: str) -> str:
         return execution_id
 
     with EmfCapture() as capture:
         step("ldf-0123")
-        metrics = metrics_for(WorkflowType.STEP_FUNCTIONS)
+        metrics = step_metrics(WorkflowType.STEP_FUNCTIONS)
         metrics.add_metric(name="ExecutionsCompleted", unit="Count", value=1)
         metrics.flush_metrics()
     return [json.dumps(document) for document in capture.documents]

@@ -6,14 +6,14 @@ import io
 import threading
 
 from album_registry.domain.models import WorkflowType
-from album_registry.handlers.observability import metrics_for, timed_step
+from album_registry.handlers.steps import Shell, step_metrics
 from albums.bench.emf import EmfCapture
 
 
 def test_capture_keeps_emf_lines_and_passes_other_output_on():
     passed = io.StringIO()
 
-    @timed_step(WorkflowType.DURABLE_FUNCTIONS, "process-image")
+    @Shell(WorkflowType.DURABLE_FUNCTIONS).step("process-image")
     def step(execution_id: str) -> str:
         return execution_id
 
@@ -28,7 +28,7 @@ def test_capture_keeps_emf_lines_and_passes_other_output_on():
             thread.start()
         for thread in threads:
             thread.join()
-        metrics = metrics_for(WorkflowType.STEP_FUNCTIONS)
+        metrics = step_metrics(WorkflowType.STEP_FUNCTIONS)
         metrics.add_metric(name="ExecutionsFailed", unit="Count", value=1)
         metrics.flush_metrics()
     durations = capture.samples("VinylAlbums/DurableFunctions")

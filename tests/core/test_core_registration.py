@@ -22,13 +22,13 @@ from album_registry.domain.models import (
     AlbumStatus,
     ExecutionStatus,
     TaskStatus,
+    Upload,
+    ValidationOutcome,
     WorkflowType,
 )
 from album_registry.domain.price_estimator import OfflinePriceEstimator
 from album_registry.domain.registration import (
     AlbumRegistration,
-    Upload,
-    ValidationOutcome,
     parse_validation_answer,
     timestamp,
 )

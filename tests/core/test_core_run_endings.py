@@ -27,10 +27,12 @@ from album_registry.domain.models import (
     ExecutionStatus,
     ExtractedAlbum,
     TaskStatus,
+    Upload,
+    ValidationOutcome,
     WorkflowType,
     unreadable_fields,
 )
-from album_registry.domain.registration import AlbumRegistration, Upload, ValidationOutcome
+from album_registry.domain.registration import AlbumRegistration
 from album_registry.domain.vision import extract_albums
 from tests.fakes import FixedImageStore, InMemoryAlbumRepository, ScriptedVision, SteppingClock, six_covers
 

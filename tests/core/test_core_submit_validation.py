@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from album_registry.domain.errors import EngineNoLongerWaitingError, TaskAlreadyClosedError, TaskNotFoundError
-from album_registry.domain.models import TaskStatus, WorkflowType
-from album_registry.domain.registration import AlbumRegistration, Upload, ValidationOutcome
+from album_registry.domain.models import TaskStatus, Upload, ValidationOutcome, WorkflowType
+from album_registry.domain.registration import AlbumRegistration
 from album_registry.domain.validation import submit_validation
 from tests.fakes import FixedImageStore, InMemoryAlbumRepository, ScriptedVision, SteppingClock, six_covers
 

@@ -17,6 +17,7 @@ from album_registry.catalog import load_album_catalog
 from album_registry.domain.errors import PriceEstimationError
 from album_registry.domain.models import Album
 from album_registry.domain.price_estimator import OFFLINE_PRICE_SOURCE, OfflinePriceEstimator
+from local_aws.lambda_runtime import reset_composition
 
 
 class StubDiscogs(BaseHTTPRequestHandler):
@@ -114,9 +115,9 @@ def composed(monkeypatch: pytest.MonkeyPatch, discogs: str) -> Iterator[None]:
     monkeypatch.setenv(constants.TABLE_NAME_ENV, "t")
     monkeypatch.setenv(constants.DISCOGS_BASE_URL_ENV, discogs)
     monkeypatch.delenv(constants.DISCOGS_TOKEN_SECRET_NAME_ENV, raising=False)
-    composition.reset()
+    reset_composition()
     yield
-    composition.reset()
+    reset_composition()
 
 
 def test_a_function_given_no_secret_prices_with_the_offline_model(composed):
@@ -128,6 +129,6 @@ def test_the_secret_named_in_the_environment_selects_discogs_prices(composed, aw
     secrets = boto3.client("secretsmanager")
     secrets.create_secret(Name="vinyl-test-discogs-token", SecretString="from-the-secret")
     monkeypatch.setenv(constants.DISCOGS_TOKEN_SECRET_NAME_ENV, "vinyl-test-discogs-token")
-    composition.reset()
+    reset_composition()
     assert composition.price_estimator().estimate(KIND_OF_BLUE).priceSource == DISCOGS_PRICE_SOURCE
     assert StubDiscogs.requests[0][2] == "Discogs token=from-the-secret"

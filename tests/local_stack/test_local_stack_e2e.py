@@ -13,8 +13,7 @@ import pytest
 
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain import ids
-from album_registry.domain.models import AlbumCorrection, ExecutionStatus, WorkflowType
-from album_registry.domain.registration import ValidationOutcome
+from album_registry.domain.models import AlbumCorrection, ExecutionStatus, ValidationOutcome, WorkflowType
 from album_registry.domain.validation import submit_validation
 from local_aws.durable_service import free_loopback_port
 from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
@@ -49,7 +48,7 @@ def validate_all(stack, execution_ids, outcome: ValidationOutcome) -> None:
     repository = stack.repository()
     for workflow, execution_id in execution_ids.items():
         submit_validation(
-            f"task-{execution_id}", outcome, repository=repository, resumer=stack.resumer(), clock=SystemClock()
+            ids.task_id_for_execution(execution_id), outcome, repository=repository, resumer=stack.resumer(), clock=SystemClock()
         )
 
 
@@ -138,7 +137,7 @@ def test_a_run_stopped_on_its_engine_ends_failed_through_the_status_change_rule(
     )
     ended = wait_for_status(running_stack, durable, {"failed"})[WorkflowType.DURABLE_FUNCTIONS]
     assert (ended.errorCode, ended.error) == ("ExecutionStopped", "the run was stopped on its engine")
-    task = running_stack.repository().get_task(WorkflowType.DURABLE_FUNCTIONS, f"task-{ended.executionId}")
+    task = running_stack.repository().get_task(WorkflowType.DURABLE_FUNCTIONS, ids.task_id_for_execution(ended.executionId))
     assert task.status.value == "timeout"
     logged = json_lines((running_stack.data_dir / "logs" / "vinyl-local-run-endings.log").read_text())
     assert [(r["executionId"], r["errorCode"], r["engineStatus"]) for r in logged if r.get("level") == "ERROR"] == [
@@ -246,10 +245,10 @@ def test_the_cli_lists_and_validates_tasks_on_the_running_stack(running_stack):
     )
     assert listed.returncode == 0, listed.stderr
     task_ids = {task["taskId"] for task in json.loads(listed.stdout)["tasks"]}
-    assert {f"task-{execution_id}" for execution_id in execution_ids.values()} <= task_ids
+    assert {ids.task_id_for_execution(execution_id) for execution_id in execution_ids.values()} <= task_ids
     for execution_id in execution_ids.values():
         submitted = subprocess.run(
-            [sys.executable, "-m", "albums.cli", "validate", f"task-{execution_id}", "--set", "4.year=1968", *where],
+            [sys.executable, "-m", "albums.cli", "validate", ids.task_id_for_execution(execution_id), "--set", "4.year=1968", *where],
             capture_output=True, text=True, timeout=60,
         )
         assert submitted.returncode == 0, submitted.stderr

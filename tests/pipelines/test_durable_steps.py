@@ -7,13 +7,21 @@ import logging
 import boto3
 import pytest
 
+from album_registry.domain import ids
 from album_registry import composition, constants
 from album_registry.domain.errors import InvalidValidationAnswerError
-from album_registry.domain.models import AlbumCorrection, AlbumStatus, ExecutionStatus, TaskStatus, WorkflowType
-from album_registry.domain.registration import ValidationOutcome
+from album_registry.domain.models import (
+    AlbumCorrection,
+    AlbumStatus,
+    ExecutionStatus,
+    TaskStatus,
+    ValidationOutcome,
+    WorkflowType,
+)
 from album_registry.handlers import durable_pipeline as steps
-from album_registry.handlers.upload_event import object_created_event
+from local_aws.s3_events import object_created_event
 from local_aws.provisioning import create_upload_bucket
+from local_aws.lambda_runtime import reset_composition
 from aws_durable_execution_sdk_python import StepContext
 
 WORKFLOW = WorkflowType.DURABLE_FUNCTIONS
@@ -28,11 +36,11 @@ def configured(dynamodb_table, monkeypatch, shelf_photo):
     monkeypatch.setenv(constants.TABLE_NAME_ENV, dynamodb_table)
     monkeypatch.setenv(constants.VISION_PROVIDER_ENV, "offline")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    composition.reset()
+    reset_composition()
     create_upload_bucket(boto3.client("s3"), "photos")
     version = boto3.client("s3").put_object(Bucket="photos", Key="uploads/one.jpg", Body=shelf_photo)["VersionId"]
     yield object_created_event(bucket="photos", key="uploads/one.jpg", version=version)
-    composition.reset()
+    reset_composition()
 
 
 RUN_ARN = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/run/1"
@@ -66,11 +74,11 @@ def test_process_image_and_store_initial_data(configured):
 
 def test_submitter_opens_the_task_and_timeout_closes_it(configured):
     execution_id = prepared(configured)["executionId"]
-    steps.open_validation_task(execution_id, 60)("callback-7", None)
-    task = composition.repository().get_task(WORKFLOW, f"task-{execution_id}")
+    steps.open_validation_task("callback-7", None, execution_id=execution_id, timeout_seconds=60)
+    task = composition.repository().get_task(WORKFLOW, ids.task_id_for_execution(execution_id))
     assert (task.status, task.callbackId) == (TaskStatus.PENDING, "callback-7")
     steps.time_out_validation(execution_id)(step_context())
-    assert composition.repository().get_task(WORKFLOW, f"task-{execution_id}").status is TaskStatus.TIMEOUT
+    assert composition.repository().get_task(WORKFLOW, ids.task_id_for_execution(execution_id)).status is TaskStatus.TIMEOUT
 
 
 def test_price_steps_record_success_and_failure(configured):

@@ -7,10 +7,16 @@ import json
 import boto3
 import pytest
 
-from album_registry.domain import keys
-from album_registry.domain.models import AlbumCorrection, AlbumStatus, ExecutionStatus, TaskStatus, WorkflowType
-from album_registry.domain.registration import ValidationOutcome
-from album_registry.handlers.upload_event import object_created_event
+from album_registry.domain import ids, keys
+from album_registry.domain.models import (
+    AlbumCorrection,
+    AlbumStatus,
+    ExecutionStatus,
+    TaskStatus,
+    ValidationOutcome,
+    WorkflowType,
+)
+from local_aws.s3_events import object_created_event
 from tests.table_items import items_by_pattern
 
 
@@ -183,6 +189,6 @@ def test_a_run_past_its_execution_timeout_ends_failed_alike_on_both_engines(loca
         execution_id = started.execution_id(workflow)
         ended = pipelines.wait_for_record(workflow, execution_id)
         assert (ended.status, ended.errorCode) == (ExecutionStatus.FAILED, "ExecutionTimedOut")
-        assert pipelines.repository.get_task(workflow, f"task-{execution_id}").status is TaskStatus.TIMEOUT
+        assert pipelines.repository.get_task(workflow, ids.task_id_for_execution(execution_id)).status is TaskStatus.TIMEOUT
         assert len(pipelines.repository.get_albums(workflow, execution_id)) == 6
     assert_alike(pipelines, started, outcomes)

@@ -22,9 +22,15 @@ from typing import Any
 import pytest
 
 from album_registry import composition
-from album_registry.domain.models import Album, ExecutionStatus, PriceEstimate, TaskStatus, WorkflowType
+from album_registry.domain.models import (
+    Album,
+    ExecutionStatus,
+    PriceEstimate,
+    TaskStatus,
+    ValidationOutcome,
+    WorkflowType,
+)
 from album_registry.domain.ports import PriceEstimator
-from album_registry.domain.registration import ValidationOutcome
 from album_registry.handlers.observability import logger as powertools_logger
 from local_aws.lambda_runtime import InvocationGauge
 from local_aws.pipelines import LocalPipelines

@@ -7,15 +7,16 @@ import json
 
 import pytest
 
+from album_registry.domain import ids
 from album_registry import composition
 from album_registry.domain.models import (
     AlbumCorrection,
     AlbumStatus,
     ExecutionStatus,
     TaskStatus,
+    ValidationOutcome,
     WorkflowType,
 )
-from album_registry.domain.registration import ValidationOutcome
 from album_registry.domain.vision import extract_albums
 
 ENGINES = pytest.mark.parametrize("workflow", list(WorkflowType), ids=lambda w: w.short_name)
@@ -38,7 +39,7 @@ def run(pipelines, photo, workflow, *, review: ValidationOutcome | None, key="up
     outcome = pipelines.wait_for_engine(workflow, started.engine_arns[workflow])
     execution = pipelines.repository.get_execution(workflow, execution_id)
     albums = pipelines.repository.get_albums(workflow, execution_id)
-    task = pipelines.repository.get_task(workflow, f"task-{execution_id}")
+    task = pipelines.repository.get_task(workflow, ids.task_id_for_execution(execution_id))
     # The record points at the engine's own run, whose history the benchmark reads.
     assert execution is None or execution.engineExecutionArn == started.engine_arns[workflow]
     return outcome, execution, albums, task

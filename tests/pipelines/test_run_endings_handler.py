@@ -11,11 +11,10 @@ from botocore.stub import Stubber
 from album_registry import composition, constants
 from album_registry.adapters.engine_runs import Boto3EngineRuns
 from album_registry.domain import ids
-from album_registry.domain.models import ExecutionStatus, WorkflowType
-from album_registry.domain.registration import Upload
+from album_registry.domain.models import ExecutionStatus, Upload, WorkflowType
 from album_registry.handlers import run_endings
-from album_registry.handlers.upload_event import object_created_event
-from local_aws.lambda_runtime import LambdaContextStandIn
+from local_aws.s3_events import object_created_event
+from local_aws.lambda_runtime import LambdaContextStandIn, reset_composition
 
 UPLOAD = Upload(bucket="photos", key="uploads/ended.jpg", version="v7")
 SF_RUN = "arn:aws:states:us-east-1:123456789012:execution:registration:run-1"
@@ -58,7 +57,7 @@ class RecordedInputs:
 def waiting_runs(dynamodb_table, monkeypatch):
     """One run per pattern, paused for a person, and the inputs the durable API would give."""
     monkeypatch.setenv(constants.TABLE_NAME_ENV, dynamodb_table)
-    composition.reset()
+    reset_composition()
     inputs = RecordedInputs()
     monkeypatch.setattr(composition, "engine_runs", lambda: inputs)
     registration = composition.registration()
@@ -68,7 +67,7 @@ def waiting_runs(dynamodb_table, monkeypatch):
         registration.open_validation(workflow, execution.executionId, timeout_seconds=60, task_token="t", callback_id="c")
     yield inputs
     monkeypatch.undo()
-    composition.reset()
+    reset_composition()
 
 
 def stored(workflow: WorkflowType):

@@ -21,8 +21,16 @@ from moto import mock_aws
 from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository, marshal, unmarshal
 from album_registry.domain import ids, items
 from album_registry.domain.failures import Failure
-from album_registry.domain.models import AlbumStatus, ExecutionStatus, PriceEstimate, TaskStatus, WorkflowType
-from album_registry.domain.registration import AlbumRegistration, Upload, ValidationOutcome
+from album_registry.domain.models import (
+    AlbumStatus,
+    ExecutionStatus,
+    PriceEstimate,
+    TaskStatus,
+    Upload,
+    ValidationOutcome,
+    WorkflowType,
+)
+from album_registry.domain.registration import AlbumRegistration
 from local_aws.provisioning import create_registry_table
 from statemachine import PLACEHOLDERS, load_template, render_definition
 from tests.fakes import FixedImageStore, ScriptedVision, SteppingClock, six_covers

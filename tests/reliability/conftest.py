@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from album_registry.adapters.dynamodb_repository import unmarshal
-from album_registry.domain import items, keys
+from album_registry.domain import ids, items, keys
 from album_registry.domain.models import ExecutionStatus, TaskStatus, WorkflowType
 from album_registry.handlers.observability import logger
 
@@ -94,7 +94,7 @@ def table_items(pipelines: LocalPipelines) -> list[dict[str, Any]]:
 
 def items_of_execution(all_items: list[dict[str, Any]], workflow: WorkflowType, execution_id: str) -> list[dict[str, Any]]:
     execution_pk = keys.execution_pk(workflow, execution_id)
-    task_pk = keys.task_pk(workflow, f"task-{execution_id}")
+    task_pk = keys.task_pk(workflow, ids.task_id_for_execution(execution_id))
     return [item for item in all_items if item["pk"] in (execution_pk, task_pk)]
 
 
@@ -127,7 +127,7 @@ def wait_for_pending_task(pipelines: LocalPipelines, workflow: WorkflowType, exe
     """The pending task, or an assertion error as soon as the execution failed instead."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        task = pipelines.repository.get_task(workflow, f"task-{execution_id}")
+        task = pipelines.repository.get_task(workflow, ids.task_id_for_execution(execution_id))
         if task is not None and task.status is TaskStatus.PENDING and (task.taskToken or task.callbackId):
             return task
         execution = pipelines.repository.get_execution(workflow, execution_id)

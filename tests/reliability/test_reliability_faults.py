@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 import pytest
+from album_registry.domain import ids
 from album_registry import composition
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain.errors import (
@@ -24,12 +25,12 @@ from album_registry.domain.models import (
     AlbumStatus,
     ExecutionStatus,
     TaskStatus,
+    ValidationOutcome,
     WorkflowType,
 )
-from album_registry.domain.registration import ValidationOutcome
 from album_registry.domain.validation import submit_validation
 from album_registry.domain.vision import extract_albums
-from album_registry.handlers.upload_event import object_created_event
+from local_aws.s3_events import object_created_event
 from album_registry.handlers.validation_api import build_app
 
 from local_aws.pipelines import LocalPipelines
@@ -113,7 +114,7 @@ def test_an_answer_after_the_timeout_is_a_conflict_and_reaches_no_engine(
     execution_id = started.execution_id(workflow)
     outcome = pipelines.wait_for_engine(workflow, started.engine_arns[workflow])
     assert outcome.status == "SUCCEEDED", outcome.error
-    task_id = f"task-{execution_id}"
+    task_id = ids.task_id_for_execution(execution_id)
     assert pipelines.repository.get_task(workflow, task_id).status is TaskStatus.TIMEOUT
     before = table_items(pipelines)
 
@@ -154,7 +155,7 @@ def test_an_answer_the_engine_no_longer_waits_for_closes_the_task_as_timed_out(
     started = pipelines.upload(shelf_photo, "uploads/late-race.jpg", workflows=(workflow,))
     execution_id = started.execution_id(workflow)
     assert pipelines.wait_for_engine(workflow, started.engine_arns[workflow]).status == "SUCCEEDED"
-    task = pipelines.repository.get_task(workflow, f"task-{execution_id}")
+    task = pipelines.repository.get_task(workflow, ids.task_id_for_execution(execution_id))
     still_pending = task.model_copy(update={"status": TaskStatus.PENDING, "completedAt": None})
     assert pipelines.repository.close_task(still_pending, expected_status=TaskStatus.TIMEOUT.value)
     albums_before = pipelines.repository.get_albums(workflow, execution_id)

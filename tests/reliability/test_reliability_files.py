@@ -14,8 +14,8 @@ import zlib
 from collections.abc import Iterator
 
 import pytest
-from album_registry.domain.models import ExecutionStatus, WorkflowType
-from album_registry.domain.registration import ValidationOutcome
+from album_registry.domain import ids
+from album_registry.domain.models import ExecutionStatus, ValidationOutcome, WorkflowType
 from PIL import Image
 
 from local_aws.pipelines import LocalPipelines
@@ -109,7 +109,7 @@ def test_a_bad_file_fails_once_with_its_reason_and_touches_nothing_else(
         assert pipelines.wait_for_engine(workflow, started.engine_arns[workflow]).status == "FAILED"
         assert reason_word.lower() in execution.error.lower(), execution.error
         assert pipelines.repository.get_albums(workflow, started.execution_id(workflow)) == []
-        assert pipelines.repository.get_task(workflow, f"task-{started.execution_id(workflow)}") is None
+        assert pipelines.repository.get_task(workflow, ids.task_id_for_execution(started.execution_id(workflow))) is None
     assert vision_attempts(capsys.readouterr().out) == {workflow.value: 1 for workflow in WorkflowType}
     process_image_calls = [
         call for call in pipelines.runtime.invocations[invocations_before:] if call.function_name.endswith("process-image")

@@ -24,7 +24,8 @@ from album_registry.domain.models import ExtractedAlbum, TaskStatus, WorkflowTyp
 from album_registry.domain.registration import AlbumRegistration
 from album_registry.domain.s3_keys import UPLOAD_PREFIX, validate_upload_key
 from album_registry.domain.vision import normalize_to_six
-from album_registry.handlers.upload_event import object_created_event, upload_from_event
+from album_registry.handlers.upload_event import upload_from_event
+from local_aws.s3_events import object_created_event
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError

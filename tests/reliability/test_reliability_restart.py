@@ -16,13 +16,7 @@ from dataclasses import dataclass
 import pytest
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain import ids
-from album_registry.domain.models import (
-    Album,
-    AlbumStatus,
-    ExecutionStatus,
-    WorkflowType,
-)
-from album_registry.domain.registration import ValidationOutcome
+from album_registry.domain.models import Album, AlbumStatus, ExecutionStatus, ValidationOutcome, WorkflowType
 from album_registry.domain.validation import submit_validation
 
 from albums.commands.local_commands import LOST_ON_RESTART
@@ -89,7 +83,7 @@ def validate_and_complete(restarted: Restarted, workflow: WorkflowType) -> None:
     for execution_id in restarted.execution_ids[workflow]:
         assert repository.get_execution(workflow, execution_id).status is ExecutionStatus.WAITING_VALIDATION
         submit_validation(
-            f"task-{execution_id}", ValidationOutcome(reviewed=True), repository=repository, resumer=stack.resumer(), clock=SystemClock()
+            ids.task_id_for_execution(execution_id), ValidationOutcome(reviewed=True), repository=repository, resumer=stack.resumer(), clock=SystemClock()
         )
     wait_for(stack, workflow, restarted.execution_ids[workflow], ExecutionStatus.COMPLETED, timeout=120)
     for execution_id in restarted.execution_ids[workflow]:

@@ -31,11 +31,13 @@ from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain.errors import InvalidS3KeyError
 from album_registry.domain.models import WorkflowType
 from album_registry.handlers import step_functions_tasks
-from album_registry.handlers.upload_event import object_created_event, upload_from_event
+from album_registry.handlers.upload_event import upload_from_event
+from local_aws.s3_events import object_created_event
 from album_registry.handlers.validation_api import build_app
 
 from local_aws.durable_service import free_loopback_port
 from local_aws.pipelines import LocalPipelines
+from local_aws.lambda_runtime import reset_composition
 from tests.reliability.conftest import JsonLogs, wait_for_pending_task
 from tests.validation.function_url_events import FakeLambdaContext, function_url_event
 
@@ -92,7 +94,7 @@ def test_a_full_run_leaks_no_handle_and_no_secret(
         pipelines: LocalPipelines = local_pipelines(discogs_token=FAKE_DISCOGS_TOKEN)
         # The functions' own clients sign with this secret from here on.
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_AWS_SECRET)
-        composition.reset()
+        reset_composition()
         app = build_app(repository=pipelines.repository, resumer=pipelines.resumer, clock=SystemClock(), images=NoImages())
 
         def call(method: str, path: str, **event: Any) -> str:
@@ -146,9 +148,9 @@ def aws_forbidden(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", refuse)
     monkeypatch.setenv(constants.TABLE_NAME_ENV, "albums-no-aws")
-    composition.reset()
+    reset_composition()
     yield attempted
-    composition.reset()
+    reset_composition()
 
 
 @pytest.mark.parametrize("key", PATH_TRICKS)

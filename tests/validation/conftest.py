@@ -12,8 +12,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from album_registry import composition, constants
+from album_registry import constants
 from local_aws.pipelines import LocalPipelines
+from local_aws.lambda_runtime import reset_composition
 
 BUCKET = "albums-test-shelf-photos"
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -36,9 +37,9 @@ def in_process_aws() -> Iterator[None]:
         patch.setenv(constants.BUCKET_NAME_ENV, BUCKET)
         with mock_aws():
             boto3.client("s3").create_bucket(Bucket=BUCKET)
-            composition.reset()
+            reset_composition()
             yield
-        composition.reset()
+        reset_composition()
 
 
 SAMPLE_PHOTO = Path(__file__).resolve().parents[2] / "samples" / "shelf-01.jpg"
@@ -61,4 +62,4 @@ def local_stack() -> Iterator[LocalPipelines]:
     # start() points this process at the stack; later suites must not inherit it.
     os.environ.clear()
     os.environ.update(saved)
-    composition.reset()
+    reset_composition()

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from album_registry import composition, constants
+from album_registry import constants
 from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
 from album_registry.domain.errors import EngineNoLongerWaitingError
 from album_registry.domain.models import (
@@ -24,14 +24,17 @@ from album_registry.domain.models import (
     Execution,
     ExecutionStatus,
     TaskStatus,
+    ValidationOutcome,
     ValidationTask,
     WorkflowType,
 )
-from album_registry.domain.registration import ValidationOutcome, timestamp
+from album_registry.domain.registration import timestamp
 from album_registry.handlers import validation_api
 from album_registry.handlers.observability import SERVICE_NAME
-from album_registry.handlers.validation_api import S3PresignedImageLinks, build_app
+from album_registry.adapters.s3_image_links import SIGV4, S3PresignedImageLinks
+from album_registry.handlers.validation_api import build_app
 from local_aws.provisioning import create_registry_table
+from local_aws.lambda_runtime import reset_composition
 from tests.validation.conftest import BUCKET, NOW, FixedClock
 from tests.validation.function_url_events import FakeLambdaContext, function_url_event
 
@@ -82,7 +85,7 @@ class Api:
             repository=self.repository,
             resumer=self.resumer,
             clock=self.clock,
-            images=S3PresignedImageLinks.for_bucket(BUCKET),
+            images=S3PresignedImageLinks(boto3.client("s3", config=SIGV4), BUCKET),
         )
 
     def call(self, method: str, path: str, **event: Any) -> Answer:
@@ -261,7 +264,7 @@ def test_racing_submits_resume_the_engine_once(api: Api) -> None:
         repository=ReadTogetherRepository(api.repository),  # type: ignore[arg-type]
         resumer=api.resumer,
         clock=api.clock,
-        images=S3PresignedImageLinks.for_bucket(BUCKET),
+        images=S3PresignedImageLinks(boto3.client("s3", config=SIGV4), BUCKET),
     )
     statuses: list[int] = []
 
@@ -492,11 +495,11 @@ def handler_stack(in_process_aws: None) -> Iterator[Api]:
     seeded = Api()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(constants.TABLE_NAME_ENV, seeded.table)
-        composition.reset()
+        reset_composition()
         validation_api.default_app.cache_clear()
         yield seeded
     validation_api.default_app.cache_clear()
-    composition.reset()
+    reset_composition()
 
 
 def test_resume_handles_never_leave_the_server_nor_reach_the_logs(

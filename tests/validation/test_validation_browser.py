@@ -6,15 +6,24 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain.failures import Failure
-from album_registry.domain.models import Album, ExtractedAlbum, TaskStatus, ValidationTask, WorkflowType
-from album_registry.domain.registration import AlbumRegistration, Upload
+from album_registry.domain.models import (
+    Album,
+    ExtractedAlbum,
+    TaskStatus,
+    Upload,
+    ValidationTask,
+    WorkflowType,
+)
+from album_registry.domain.registration import AlbumRegistration
 from album_registry.domain.vision import normalize_to_six
-from album_registry.handlers.validation_api import S3PresignedImageLinks, build_app
+from album_registry.adapters.s3_image_links import SIGV4, S3PresignedImageLinks
+from album_registry.handlers.validation_api import build_app
 from local_aws.pipelines import LocalPipelines
 from albums.ui.api_transport import InProcessTransport
 from albums.ui.server import UiServer
@@ -35,7 +44,7 @@ def ui(local_stack: LocalPipelines) -> Iterator[UiServer]:
         repository=local_stack.repository,
         resumer=local_stack.resumer,
         clock=SystemClock(),
-        images=S3PresignedImageLinks.for_bucket(local_stack.bucket_name),
+        images=S3PresignedImageLinks(boto3.client("s3", config=SIGV4), local_stack.bucket_name),
     )
     server = UiServer(InProcessTransport(app)).start()
     yield server

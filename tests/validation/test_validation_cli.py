@@ -13,12 +13,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from album_registry import composition, constants
+from album_registry import constants
 from album_registry.domain.models import WorkflowType
 from album_registry.handlers import validation_api
 from albums.cli import main
 from albums.commands.validation_commands import InvalidSettingError, parse_settings
 from local_aws.pipelines import LocalPipelines
+from local_aws.lambda_runtime import reset_composition
 from tests.validation.conftest import SAMPLE_PHOTO
 
 UNKNOWN_TASK = "task-sf-" + "0" * 32
@@ -27,7 +28,7 @@ UNKNOWN_TASK = "task-sf-" + "0" * 32
 @pytest.fixture
 def cli_on_local_stack(local_stack: LocalPipelines) -> Iterator[LocalPipelines]:
     """``--stack local`` reads the local stack's environment afresh."""
-    composition.reset()
+    reset_composition()
     validation_api.default_app.cache_clear()
     yield local_stack
     validation_api.default_app.cache_clear()
@@ -93,12 +94,12 @@ def test_an_unconfigured_local_stack_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv(constants.TABLE_NAME_ENV, raising=False)
-    composition.reset()
+    reset_composition()
     validation_api.default_app.cache_clear()
     try:
         code, _, err = run(capsys, "tasks", "--stack", "local")
     finally:
-        composition.reset()
+        reset_composition()
     assert code == 2 and "local stack is not configured (TABLE_NAME is not set)" in err
 
 

@@ -151,6 +151,25 @@ class AlbumCorrection(_Record):
     year: int | None = Field(default=None, ge=1900, le=2100)
 
 
+class ValidationOutcome(BaseModel):
+    """What resumes a paused workflow: a person's review, or the timeout."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reviewed: bool
+    corrections: list[AlbumCorrection] = []
+
+
+class Upload(BaseModel):
+    """The S3 object that started a workflow."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bucket: str
+    key: str
+    version: str | None = None
+
+
 class ValidationTask(_Record):
     taskId: str
     executionId: str

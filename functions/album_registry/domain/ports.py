@@ -121,3 +121,22 @@ class RegistryQueries(Protocol):
     def list_executions(
         self, workflow: WorkflowType, *, status: str | None = None, limit: int = 50
     ) -> list[Execution]: ...
+
+
+class ValidationApiRepository(AlbumRepository, RegistryQueries, Protocol):
+    """What the validation API reads and writes: the core's repository plus the read side."""
+
+
+class EngineResumer(Protocol):
+    """Sends a person's answer to the engine; raises ``EngineNoLongerWaitingError``
+    when the engine has given up on the task already."""
+
+    def resume_step_functions(self, task_id: str, task_token: str, payload: str) -> None: ...
+
+    def resume_durable(self, task_id: str, callback_id: str, payload: str) -> None: ...
+
+
+class ImageLinks(Protocol):
+    """Links a browser follows, without credentials of its own, to an uploaded photo."""
+
+    def link(self, key: str) -> str: ...

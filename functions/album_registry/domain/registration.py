@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from album_registry.domain import ids
 from album_registry.domain.errors import ExecutionNotFoundError, InvalidValidationAnswerError
@@ -23,6 +23,8 @@ from album_registry.domain.models import (
     ExecutionStatus,
     PriceEstimate,
     TaskStatus,
+    Upload,
+    ValidationOutcome,
     ValidationTask,
     WorkflowType,
     unreadable_fields,
@@ -38,15 +40,6 @@ from album_registry.domain.s3_keys import validate_upload_key
 from album_registry.domain.vision import extract_albums
 
 
-class ValidationOutcome(BaseModel):
-    """What resumes a paused workflow: a person's review, or the timeout."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    reviewed: bool
-    corrections: list[AlbumCorrection] = []
-
-
 FINAL_STATUSES = frozenset({ExecutionStatus.COMPLETED, ExecutionStatus.FAILED})
 
 
@@ -60,16 +53,6 @@ def parse_validation_answer(answer: str | None) -> ValidationOutcome:
         problem = error.errors()[0]
         where = ".".join(str(part) for part in problem["loc"]) or "answer"
         raise InvalidValidationAnswerError(reason=f"{where}: {problem['msg']}") from None
-
-
-class Upload(BaseModel):
-    """The S3 object that started a workflow."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    bucket: str
-    key: str
-    version: str | None = None
 
 
 def timestamp(moment: datetime) -> str:

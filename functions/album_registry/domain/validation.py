@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from album_registry.domain import ids
 from album_registry.domain.errors import (
     EngineNoLongerWaitingError,
     TaskAlreadyClosedError,
     TaskNotFoundError,
 )
-from album_registry.domain.models import TaskStatus, ValidationTask, WorkflowType
-from album_registry.domain.ports import AlbumRepository, Clock
-from album_registry.domain.registration import ValidationOutcome, timestamp
-
-
-class EngineResumer(Protocol):
-    """Sends a person's answer to the engine; raises ``EngineNoLongerWaitingError``
-    when the engine has given up on the task already."""
-
-    def resume_step_functions(self, task_id: str, task_token: str, payload: str) -> None: ...
-
-    def resume_durable(self, task_id: str, callback_id: str, payload: str) -> None: ...
+from album_registry.domain.models import TaskStatus, ValidationOutcome, ValidationTask, WorkflowType
+from album_registry.domain.ports import AlbumRepository, Clock, EngineResumer
+from album_registry.domain.registration import timestamp
 
 
 def find_task(repository: AlbumRepository, task_id: str) -> ValidationTask:

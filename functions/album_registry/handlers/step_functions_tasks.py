@@ -3,7 +3,9 @@
 The state machine (statemachine/registration.asl.json) does the orchestrating:
 retries, the wait for a person, the parallel price agents, the failure path,
 and the plain writes through native DynamoDB integrations. These handlers only
-run business steps, and shape their results for the definition's JSONPath.
+run business steps, and shape their results for the definition's JSONPath;
+``steps.Shell.task`` calls each with its event's fields and adds logs, metrics
+and model conversions, as for the durable steps.
 """
 
 from __future__ import annotations
@@ -11,107 +13,62 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from album_registry import composition
 from album_registry.adapters.dynamodb_repository import marshal
-from album_registry.domain import ids, items
-from album_registry.domain.models import Album, WorkflowType
-from album_registry.domain.registration import Upload, parse_validation_answer
-from album_registry.handlers.observability import (
-    emit_validation_wait,
-    logger,
-    metrics_for,
-    timed_step,
-    tracer,
-)
+from album_registry.domain import items
+from album_registry.domain.models import Album, Execution, Upload, WorkflowType
+from album_registry.domain.registration import parse_validation_answer
+from album_registry.handlers import steps
 from album_registry.handlers.upload_event import upload_from_event
 
 WORKFLOW = WorkflowType.STEP_FUNCTIONS
+shell = steps.Shell(WORKFLOW)
 
 
-# Thread-safe keys: the local stack runs many invocations at once in one process.
-def _in_step(step: str, event: dict[str, Any]) -> None:
-    logger.thread_safe_append_keys(step=step, executionId=event.get("executionId"), workflowType=WORKFLOW.value)
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@timed_step(WORKFLOW, "prepare-execution")
-def prepare_execution_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    _in_step("prepare-execution", {})
-    upload = upload_from_event(event["event"])
+@shell.task("prepare-execution")
+def prepare_execution_handler(event: dict[str, Any], state_machine_execution_arn: str) -> dict[str, Any]:
+    upload = upload_from_event(event)
     execution = composition.registration().prepare_execution(
-        WORKFLOW, upload, engine_execution_arn=event["stateMachineExecutionArn"]
+        WORKFLOW, upload, engine_execution_arn=state_machine_execution_arn
     )
-    logger.thread_safe_append_keys(executionId=execution.executionId)
-    logger.info("execution prepared", extra={"imageS3Key": upload.key})
-    # One metrics object per invocation: the local stack runs invocations concurrently in one process.
-    metrics = metrics_for(WORKFLOW)
-    metrics.add_metric(name="ExecutionsStarted", unit="Count", value=1)
-    metrics.flush_metrics()
-    return {
-        "executionId": execution.executionId,
-        "upload": upload.model_dump(),
-        "executionItem": marshal(items.execution_item(execution)),
-    }
+    steps.in_execution(execution.executionId)
+    steps.logger.info("execution prepared", extra={"imageS3Key": upload.key})
+    steps.execution_started()
+    return {"executionId": execution.executionId, "upload": upload, "executionItem": marshal(items.execution_item(execution))}
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@timed_step(WORKFLOW, "process-image")
-def process_image_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    _in_step("process-image", event)
-    albums = composition.registration().process_image(Upload.model_validate(event["upload"]))
-    logger.info("albums extracted", extra={"albums": len(albums)})
+@shell.task("process-image")
+def process_image_handler(execution_id: str, upload: Upload) -> dict[str, Any]:
+    albums = composition.registration().process_image(upload)
+    steps.logger.info("albums extracted", extra={"albums": len(albums)})
     return {
-        "albumItems": [
-            marshal(items.album_item(WORKFLOW, event["executionId"], album)) for album in albums
-        ],
+        "albumItems": [marshal(items.album_item(WORKFLOW, execution_id, album)) for album in albums],
         "albumCount": str(len(albums)),
     }
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@timed_step(WORKFLOW, "open-validation")
-def open_validation_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    _in_step("wait-for-validation", event)
+@shell.task("open-validation", log_step="wait-for-validation")
+def open_validation_handler(execution_id: str, timeout_seconds: int, task_token: str) -> dict[str, Any]:
     task = composition.registration().open_validation(
-        WORKFLOW,
-        event["executionId"],
-        timeout_seconds=int(event["timeoutSeconds"]),
-        task_token=event["taskToken"],
+        WORKFLOW, execution_id, timeout_seconds=timeout_seconds, task_token=task_token
     )
-    logger.info("validation task opened", extra={"taskId": task.taskId})
+    steps.logger.info("validation task opened", extra={"taskId": task.taskId})
     return {"taskId": task.taskId}
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@timed_step(WORKFLOW, "apply-validation")
-def apply_validation_handler(event: dict[str, Any], context: LambdaContext) -> list[dict[str, Any]]:
-    _in_step("apply-validation", event)
+@shell.task("apply-validation")
+def apply_validation_handler(execution_id: str, outcome: dict[str, Any]) -> list[Album]:
     # The task's output as SendTaskSuccess gave it; parsed as the durable step parses its callback answer.
-    outcome = parse_validation_answer(json.dumps(event["outcome"]))
-    albums = composition.registration().apply_validation(WORKFLOW, event["executionId"], outcome)
-    task = composition.repository().get_task(WORKFLOW, ids.task_id_for_execution(event["executionId"]))
-    emit_validation_wait(WORKFLOW, task)
-    logger.info("validation applied", extra={"reviewed": outcome.reviewed, "corrections": len(outcome.corrections)})
-    return [album.model_dump(mode="json") for album in albums]
+    answer = parse_validation_answer(json.dumps(outcome))
+    albums = composition.registration().apply_validation(WORKFLOW, execution_id, answer)
+    steps.validation_waited()
+    steps.logger.info("validation applied", extra={"reviewed": answer.reviewed, "corrections": len(answer.corrections)})
+    return albums
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@timed_step(WORKFLOW, "estimate-price")
-def estimate_price_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
-    album = Album.model_validate(event["album"])
-    logger.thread_safe_append_keys(
-        step="estimate-price",
-        executionId=event.get("executionId"),
-        albumIndex=album.albumIndex,
-        workflowType=WORKFLOW.value,
-    )
+@shell.task("estimate-price")
+def estimate_price_handler(execution_id: str, album: Album) -> dict[str, str]:
+    steps.logger.thread_safe_append_keys(albumIndex=album.albumIndex)
     estimate = composition.registration().estimate_price(album)
     # Numbers as DynamoDB number strings: the state machine writes them as they are.
     return {
@@ -121,16 +78,9 @@ def estimate_price_handler(event: dict[str, Any], context: LambdaContext) -> dic
     }
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@timed_step(WORKFLOW, "complete-execution")
-def complete_execution_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    _in_step("complete-execution", event)
-    execution = composition.registration().complete_execution(WORKFLOW, event["executionId"])
-    metrics = metrics_for(WORKFLOW)
-    metrics.add_metric(name="ExecutionsCompleted", unit="Count", value=1)
-    metrics.add_metric(name="WorkflowDuration", unit="Milliseconds", value=execution.durationMs or 0)
-    metrics.add_metric(name="PriceAgentFailures", unit="Count", value=execution.priceFailedCount or 0)
-    metrics.flush_metrics()
-    logger.info("execution completed", extra={"durationMs": execution.durationMs})
-    return execution.model_dump(mode="json")
+@shell.task("complete-execution")
+def complete_execution_handler(execution_id: str) -> Execution:
+    execution = composition.registration().complete_execution(WORKFLOW, execution_id)
+    steps.execution_completed(execution)
+    steps.logger.info("execution completed", extra={"durationMs": execution.durationMs})
+    return execution

@@ -1,4 +1,4 @@
-"""The S3 "Object Created" event EventBridge delivers to both pipelines."""
+"""The upload in the S3 "Object Created" event EventBridge delivers to both pipelines."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel
 
-from album_registry.domain.registration import Upload
+from album_registry.domain.models import Upload
 
 
 def upload_from_event(event: dict[str, Any]) -> Upload:
@@ -20,28 +20,3 @@ def upload_from_event(event: dict[str, Any]) -> Upload:
         version=detail.object.version_id or detail.object.sequencer,
     )
 
-
-def object_created_event(*, bucket: str, key: str, version: str | None, size: int = 0) -> dict[str, Any]:
-    """The event S3 sends to EventBridge for a new object, for local delivery and tests."""
-    detail_object: dict[str, Any] = {"key": key, "size": size, "etag": "0" * 32, "sequencer": "0"}
-    if version:
-        detail_object["version-id"] = version
-    return {
-        "version": "0",
-        "id": f"{bucket}-{key}-{version}"[:100],
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "account": "123456789012",
-        "time": "2026-01-01T00:00:00Z",
-        "region": "us-east-1",
-        "resources": [f"arn:aws:s3:::{bucket}"],
-        "detail": {
-            "version": "0",
-            "bucket": {"name": bucket},
-            "object": detail_object,
-            "request-id": "local",
-            "requester": "local",
-            "source-ip-address": "127.0.0.1",
-            "reason": "PutObject",
-        },
-    }

@@ -27,7 +27,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from http import HTTPStatus
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 import boto3
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response, content_types
@@ -35,10 +35,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from album_registry import composition
+from album_registry.composition import StackAdapters
 from album_registry.adapters.dynamodb_repository import InvalidPageTokenError
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.constants import ALBUMS_PER_IMAGE
@@ -49,51 +49,21 @@ from album_registry.domain.models import (
     AlbumStatus,
     Execution,
     TaskStatus,
+    ValidationOutcome,
     ValidationTask,
     WorkflowType,
 )
-from album_registry.domain.ports import AlbumRepository, Clock, RegistryQueries
-from album_registry.domain.registration import ValidationOutcome
-from album_registry.domain.validation import EngineResumer, submit_validation
+from album_registry.domain.ports import Clock, EngineResumer, ImageLinks, ValidationApiRepository
+from album_registry.domain.validation import submit_validation
 from album_registry.domain.validation import find_task as find_task_by_id
 from album_registry.handlers.observability import logger
 
 MIN_YEAR = 1900
-IMAGE_LINK_SECONDS = 300
 
 LOW_CONFIDENCE = 0.7
 """Below this the page highlights an album's fields for a closer look."""
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-class ValidationApiRepository(AlbumRepository, RegistryQueries, Protocol):
-    """What the API reads and writes: the core's repository plus the read side."""
-
-
-class ImageLinks(Protocol):
-    def link(self, key: str) -> str: ...
-
-
-class S3PresignedImageLinks:
-    """Short-lived GET links to uploaded photos."""
-
-    def __init__(self, client: Any, bucket: str, expires_seconds: int = IMAGE_LINK_SECONDS) -> None:
-        self._client = client
-        self._bucket = bucket
-        self._expires = expires_seconds
-
-    @classmethod
-    def for_bucket(cls, bucket: str) -> S3PresignedImageLinks:
-        # SigV4 links: SigV2 presigning is refused by newer regions and buckets.
-        return cls(boto3.client("s3", config=Config(signature_version="s3v4")), bucket)
-
-    def link(self, key: str) -> str:
-        return str(
-            self._client.generate_presigned_url(
-                "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=self._expires
-            )
-        )
 
 
 class CorrectionRequest(BaseModel):
@@ -130,15 +100,9 @@ class TaskSummary(BaseModel):
 
     @classmethod
     def of(cls, task: ValidationTask) -> TaskSummary:
+        shown = set(TaskSummary.model_fields) - {"lowConfidenceCount"}
         return cls(
-            taskId=task.taskId,
-            executionId=task.executionId,
-            workflowType=task.workflowType,
-            status=task.status,
-            imageS3Key=task.imageS3Key,
-            createdAt=task.createdAt,
-            expiresAt=task.expiresAt,
-            completedAt=task.completedAt,
+            **task.model_dump(include=shown),
             lowConfidenceCount=sum(album.confidence < LOW_CONFIDENCE for album in task.albums),
         )
 
@@ -325,15 +289,19 @@ def _unprocessable(fields: list[dict[str, str]]) -> Response[Any]:
     )
 
 
+def app_over(adapters: StackAdapters) -> LambdaFunctionUrlResolver:
+    """The API over one stack's adapters: the Lambda's, or a stack's the ``albums`` tool reaches."""
+    return build_app(
+        repository=adapters.repository, resumer=adapters.resumer, clock=SystemClock(), images=adapters.images
+    )
+
+
 @cache
 def default_app() -> LambdaFunctionUrlResolver:
     """The API over the environment's stack, as the Lambda runs it."""
-    bucket = composition.settings().bucket_name or ""
-    return build_app(
-        repository=composition.repository(),
-        resumer=composition.engine_resumer(),
-        clock=SystemClock(),
-        images=S3PresignedImageLinks.for_bucket(bucket),
+    settings = composition.settings()
+    return app_over(
+        composition.stack_adapters(boto3.client, table_name=settings.table_name, bucket_name=settings.bucket_name or "")
     )
 
 
