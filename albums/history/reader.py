@@ -70,6 +70,12 @@ class UploadHistory(BaseModel):
         return next(engine for engine in self.engines if engine.workflow is workflow)
 
 
+class UploadHistories(Protocol):
+    """What the page server asks: both histories of the executions given (``HistoryReader``)."""
+
+    def read(self, execution_ids: Mapping[WorkflowType, str]) -> UploadHistory: ...
+
+
 class HistoryReader:
     """Reads an upload's executions from the table and their histories from the engines."""
 

@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from album_registry.domain.ids import EXECUTION_ID_PATTERN, workflow_of
-from albums.history.reader import HistoryReader
+from albums.history.reader import UploadHistories
 from albums.ui.api_transport import ApiRequest, ApiTransport
 
 WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
@@ -65,7 +65,7 @@ class UiServer:
         port: int = 0,
         token: str | None = None,
         web_root: Path = WEB_ROOT,
-        histories: HistoryReader | None = None,
+        histories: UploadHistories | None = None,
     ) -> None:
         self.token = token or secrets.token_urlsafe(24)
         self._transport = transport
