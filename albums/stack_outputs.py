@@ -11,6 +11,7 @@ Keys (camelCase, as the Pulumi program exports them): ``stack``, ``region``,
 ``bucketName``, ``tableName``, ``stateMachineArn``, ``durableFunctionName``,
 ``durableFunctionAliasArn``, ``validationApiUrl``, ``dashboardUrl``,
 ``durableExampleMinimalAliasArn``, ``durableExampleShowcaseAliasArn``,
+``durableExampleStepsAliasArn`` (the no-op steps of ``albums bench --shape``),
 ``discogsTokenSecretName``.
 """
 
@@ -42,6 +43,7 @@ class StackOutputs(BaseModel):
     dashboard_url: str
     durable_example_minimal_alias_arn: str
     durable_example_showcase_alias_arn: str
+    durable_example_steps_alias_arn: str
     discogs_token_secret_name: str
 
 

@@ -1,8 +1,9 @@
-"""The seed's two example durable functions, deployed beside the pipelines.
+"""The example durable functions, deployed beside the pipelines.
 
-``minimal`` (three checkpointed steps, one retried) and ``showcase`` (step,
-callback wait, parallel and map) run the ``durable-examples`` bundle: their
-own code and the durable SDK, nothing of the registry. Each is a durable
+The seed's ``minimal`` (three checkpointed steps, one retried) and
+``showcase`` (step, callback wait, parallel and map), and ``steps`` (N no-op
+steps, for ``albums bench --shape steps=N``) run the ``durable-examples``
+bundle: their own code and the durable SDK, nothing of the registry. Each is a durable
 function as the seeds ask: its own role, a published version behind the
 ``live`` alias, a one-hour execution timeout and seven days of retention.
 """
@@ -22,6 +23,7 @@ EXAMPLE_RETENTION_DAYS = 7
 EXAMPLE_HANDLERS = {
     "minimal": "durable_examples.minimal.handler",
     "showcase": "durable_examples.showcase.handler",
+    "steps": "durable_examples.noop_steps.handler",
 }
 
 

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from album_registry.domain.models import WorkflowType
 from album_registry.handlers.observability import STEP_DURATION_METRIC
+from albums.history.timeline import invocation_intervals
 from albums.bench.cost_model import (
     BYTES_PER_KB,
     billable_durable_operations,
@@ -288,30 +289,8 @@ def measure_durable_execution(
 
 
 def invocation_durations_ms(events: Sequence[Mapping[str, Any]]) -> list[float]:
-    """How long each invocation of the durable function ran (the first, then replays).
-
-    ``InvocationCompletedDetails`` carries start and end. The local test
-    runner (1.4.0) drops those details when it numbers the events, so then an
-    invocation is taken to start at the first event after the previous one
-    ended (the execution's start, or what woke it: a callback, a timer, a
-    retry), which is when the service would invoke it again.
-    """
-    durations: list[float] = []
-    begins_at: datetime | None = None
-    for event in events:
-        if begins_at is None:
-            begins_at = event["EventTimestamp"]
-        if event["EventType"] != "InvocationCompleted":
-            continue
-        details = event.get("InvocationCompletedDetails")
-        start, end = (
-            (details["StartTimestamp"], details["EndTimestamp"])
-            if details
-            else (begins_at, event["EventTimestamp"])
-        )
-        durations.append((end - start).total_seconds() * 1000)
-        begins_at = None
-    return durations
+    """How long each invocation of the durable function ran (the first, then replays)."""
+    return [(end - start).total_seconds() * 1000 for start, end in invocation_intervals(events)]
 
 
 def _payload_bytes(node: Any) -> int:

@@ -44,6 +44,7 @@ from albums.bench.cost_model import (
     validation_wait_cost,
     workflow_cost,
 )
+from albums.bench.shape import ShapeRun
 from albums.bench.workload import BenchRun, BenchSettings, PatternRun, StackKind
 
 MONTHLY_VOLUMES = (1_000, 100_000, 10_000_000)
@@ -710,4 +711,103 @@ def build_report(run: BenchRun, prices: PriceTable, code_size: CodeSize, *, adds
         timeline=_timeline(run),
         code_size=code,
         left_out=list(LEFT_OUT),
+    )
+
+
+# --- overhead as workflows grow (albums bench --shape steps=N) ----------------------
+
+CLOUD_ANCHOR_MS_PER_STEP = 41.0
+CLOUD_ANCHOR_LABEL = "external: durable SDK on AWS Lambda, ~41 ms per step (SDK 2.0.1)"
+CLOUD_ANCHOR_SOURCE = (
+    "External, not measured here: aws-durable-execution-sdk-python issue #710 and its fix, PR #725 "
+    "(released in SDK 2.0.1): 1,000 sequential steps on Lambda at 1,024 MB took about 41 ms per step "
+    "in the cloud (about 142 ms before the fix)."
+)
+SHAPE_CAVEAT = (
+    "Measured on this machine's local stack: moto's state-machine interpreter and the local durable runner "
+    "with its sqlite store, the durable function in an awslambdaric worker, checkpoints over loopback HTTP, "
+    "on shared cores. The counts (transitions, operations, invocations, checkpoint bytes) and the cost "
+    "model transfer to AWS; the times do not: AWS persists each checkpoint in its own service over the "
+    "network, and runs each state transition on its own fleet."
+)
+BILLED_UNITS = {WorkflowType.STEP_FUNCTIONS: "state transitions", WorkflowType.DURABLE_FUNCTIONS: "durable operations"}
+
+
+class ShapePoint(ReportModel):
+    """One engine's run of N no-op steps."""
+
+    steps: int
+    status: str
+    total_seconds: float
+    per_step_ms: float
+    history_events: int
+    billed_units: int
+    invocations: int
+    replays: int
+    checkpoint_bytes: int
+    cost_per_workflow_usd: float
+    cost: CostBreakdown
+
+
+class ShapeSeries(ReportModel):
+    workflow: WorkflowType
+    billed_unit: str
+    points: list[ShapePoint]
+
+
+class ShapeReport(ReportModel):
+    stack: str
+    machine: Machine
+    lambda_memory_mb: int
+    durable_retention_days: int
+    series: list[ShapeSeries]
+    cloud_anchor_ms_per_step: float
+    cloud_anchor_label: str
+    cloud_anchor_source: str
+    caveat: str
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+    def series_of(self, workflow: WorkflowType) -> ShapeSeries:
+        return next(series for series in self.series if series.workflow is workflow)
+
+
+def build_shape_report(run: ShapeRun) -> ShapeReport:
+    """Each N on each engine, as measured, in series against N."""
+    series = []
+    for workflow in WorkflowType:
+        measured = sorted((m for m in run.measurements if m.workflow is workflow), key=lambda m: m.steps)
+        series.append(
+            ShapeSeries(
+                workflow=workflow,
+                billed_unit=BILLED_UNITS[workflow],
+                points=[
+                    ShapePoint(
+                        steps=m.steps,
+                        status=m.status,
+                        total_seconds=m.total_seconds,
+                        per_step_ms=m.per_step_ms,
+                        history_events=m.history_events,
+                        billed_units=m.state_transitions if workflow is WorkflowType.STEP_FUNCTIONS else m.durable_operations,
+                        invocations=m.invocations,
+                        replays=m.replays,
+                        checkpoint_bytes=m.checkpoint_bytes,
+                        cost_per_workflow_usd=m.cost.total,
+                        cost=m.cost,
+                    )
+                    for m in measured
+                ],
+            )
+        )
+    return ShapeReport(
+        stack=run.stack,
+        machine=Machine(platform=platform.platform(), python=platform.python_version(), cpus=os.cpu_count()),
+        lambda_memory_mb=run.lambda_memory_mb,
+        durable_retention_days=run.durable_retention_days,
+        series=series,
+        cloud_anchor_ms_per_step=CLOUD_ANCHOR_MS_PER_STEP,
+        cloud_anchor_label=CLOUD_ANCHOR_LABEL,
+        cloud_anchor_source=CLOUD_ANCHOR_SOURCE,
+        caveat=SHAPE_CAVEAT,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,15 @@ from plotly.offline import get_plotlyjs
 
 from album_registry.domain.models import WorkflowType
 from albums.bench.cost_model import MAX_DURABLE_EXECUTION_HOURS, CostBreakdown
-from albums.bench.report import HUMAN_WAIT_HOURS, MONTHLY_VOLUMES, BenchReport, Figure, PatternSection
+from albums.bench.report import (
+    HUMAN_WAIT_HOURS,
+    MONTHLY_VOLUMES,
+    BenchReport,
+    Figure,
+    PatternSection,
+    ShapePoint,
+    ShapeReport,
+)
 
 COLOURS = {WorkflowType.STEP_FUNCTIONS.value: "#d9480f", WorkflowType.DURABLE_FUNCTIONS.value: "#1971c2"}
 LABELS = {WorkflowType.STEP_FUNCTIONS.value: "Step Functions", WorkflowType.DURABLE_FUNCTIONS.value: "durable functions"}
@@ -39,10 +47,15 @@ PER_MILLION = 1_000_000
 
 
 def write_report(report: BenchReport, directory: Path) -> tuple[Path, Path]:
+    return _write_files(directory, report.to_json(), render_html(report))
+
+
+def _write_files(directory: Path, document: dict[str, Any], page: str) -> tuple[Path, Path]:
+    """``report.json`` and ``report.html`` in ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     json_path, html_path = directory / "report.json", directory / "report.html"
-    json_path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
-    html_path.write_text(render_html(report), encoding="utf-8")
+    json_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    html_path.write_text(page, encoding="utf-8")
     return json_path, html_path
 
 
@@ -506,5 +519,122 @@ run wall time {_fmt(run.wall_seconds, 1)} s.</p>
 {_code_section(report)}
 {_timings_section(report)}
 {_prices_section(report)}
+</body></html>
+"""
+
+
+# --- overhead as workflows grow (albums bench --shape steps=N) ----------------------
+
+SHAPE_CHART_IDS = ("chart-shape-per-step", "chart-shape-total", "chart-shape-durable", "chart-shape-cost")
+ANCHOR_COLOUR = "#495057"
+
+
+def write_shape_report(report: ShapeReport, directory: Path) -> tuple[Path, Path]:
+    return _write_files(directory, report.to_json(), render_shape_html(report))
+
+
+def _shape_lines(report: ShapeReport, value: Callable[[ShapePoint], float], workflows: Sequence[WorkflowType]) -> go.Figure:
+    figure = go.Figure()
+    for workflow in workflows:
+        points = report.series_of(workflow).points
+        figure.add_scatter(
+            name=LABELS[workflow.value],
+            x=[point.steps for point in points],
+            y=[value(point) for point in points],
+            mode="lines+markers",
+            line={"color": COLOURS[workflow.value]},
+        )
+    figure.update_xaxes(type="log", title="N (no-op steps per workflow)")
+    return figure
+
+
+def _shape_per_step_chart(report: ShapeReport) -> str:
+    figure = _shape_lines(report, lambda point: point.per_step_ms, list(WorkflowType))
+    steps = [point.steps for series in report.series for point in series.points]
+    figure.add_scatter(
+        name=report.cloud_anchor_label,
+        x=[min(steps), max(steps)],
+        y=[report.cloud_anchor_ms_per_step] * 2,
+        mode="lines",
+        line={"color": ANCHOR_COLOUR, "dash": "dash"},
+    )
+    figure.update_yaxes(title="ms per step (total / N)", rangemode="tozero")
+    return _chart(figure, "chart-shape-per-step", "Per-step overhead against N, with the external cloud anchor")
+
+
+def _shape_total_chart(report: ShapeReport) -> str:
+    figure = _shape_lines(report, lambda point: point.total_seconds, list(WorkflowType))
+    figure.update_yaxes(title="seconds, start to end", type="log")
+    return _chart(figure, "chart-shape-total", "Total time against N")
+
+
+def _shape_durable_chart(report: ShapeReport) -> str:
+    points = report.series_of(WorkflowType.DURABLE_FUNCTIONS).points
+    figure = go.Figure()
+    x = [point.steps for point in points]
+    figure.add_scatter(name="invocations", x=x, y=[point.invocations for point in points], mode="lines+markers")
+    figure.add_scatter(name="replays", x=x, y=[point.replays for point in points], mode="lines+markers")
+    figure.add_scatter(
+        name="checkpoint KB", x=x, y=[point.checkpoint_bytes / 1024 for point in points], mode="lines+markers", yaxis="y2"
+    )
+    figure.update_layout(
+        yaxis={"title": "invocations, replays", "rangemode": "tozero"},
+        yaxis2={"title": "checkpoint KB", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+    )
+    figure.update_xaxes(type="log", title="N (no-op steps per workflow)")
+    return _chart(figure, "chart-shape-durable", "Durable functions: invocations, replays and checkpoint bytes against N")
+
+
+def _shape_cost_chart(report: ShapeReport) -> str:
+    figure = _shape_lines(report, lambda point: point.cost_per_workflow_usd * PER_MILLION, list(WorkflowType))
+    figure.update_yaxes(title="USD per million workflows (cost model)", type="log")
+    return _chart(figure, "chart-shape-cost", "Modeled cost against N")
+
+
+def _shape_table(report: ShapeReport) -> str:
+    rows = [
+        [
+            _label(series.workflow.value),
+            _number(point.steps),
+            html.escape(point.status),
+            _fmt(point.total_seconds),
+            _fmt(point.per_step_ms, 2),
+            f"{_number(point.billed_units)} {html.escape(series.billed_unit)}",
+            _number(point.history_events),
+            _number(point.invocations) if series.workflow is WorkflowType.DURABLE_FUNCTIONS else "–",
+            _number(point.replays) if series.workflow is WorkflowType.DURABLE_FUNCTIONS else "–",
+            _number(point.checkpoint_bytes) if series.workflow is WorkflowType.DURABLE_FUNCTIONS else "–",
+            _usd(point.cost_per_workflow_usd * PER_MILLION),
+        ]
+        for series in report.series
+        for point in series.points
+    ]
+    headers = (
+        "engine", "N", "status", "total s", "ms per step", "billed units", "history events",
+        "invocations", "replays", "checkpoint bytes", "USD per million",
+    )
+    return _table(headers, rows, table_id="shape-points")
+
+
+def render_shape_html(report: ShapeReport) -> str:
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Overhead as workflows grow: Step Functions vs durable functions</title>
+<style>{STYLE}</style>
+<script type="text/javascript">{get_plotlyjs()}</script></head><body>
+<h1>Overhead as workflows grow: N no-op steps on each engine</h1>
+<p>Stack <b>{html.escape(report.stack)}</b> on {html.escape(report.machine.platform)} ({report.machine.cpus or "?"} CPUs),
+Python {html.escape(report.machine.python)}. Step Functions: N Pass states in a row; durable functions: N
+<code>context.step</code> calls that return at once. Cost priced at {report.lambda_memory_mb} MB and
+{report.durable_retention_days} days of durable retention.</p>
+<noscript><p>The charts need JavaScript; every number they show is in the tables.</p></noscript>
+<section id="shape"><h2>Emulator measurements against N (this machine, not AWS)</h2>
+<p class="caveat">{html.escape(report.caveat)}</p>
+<p class="source">Reference line: {html.escape(report.cloud_anchor_source)}</p>
+{_shape_per_step_chart(report)}
+{_shape_total_chart(report)}
+{_shape_durable_chart(report)}
+{_shape_cost_chart(report)}
+{_shape_table(report)}
+</section>
 </body></html>
 """

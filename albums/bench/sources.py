@@ -39,6 +39,7 @@ from album_registry.domain.models import Upload, WorkflowType
 from album_registry.handlers.upload_event import upload_from_event
 from albums.bench.collector import HistoryTruncatedError, LambdaUsage, PhaseUsage, lambda_usage_from_durations
 from albums.bench.emf import MetricSample, emf_document, samples_from_emf
+from albums.history.reader import read_durable_history, read_step_functions_history
 from local_aws.pipelines import LocalPipelines
 from local_aws.stack_api import COLD_STARTS_PATH
 from albums.stack_outputs import StackOutputs
@@ -95,7 +96,7 @@ class LocalSource:
         self._counter = counter
 
     def step_functions_history(self, execution_arn: str) -> list[dict[str, Any]]:
-        return _step_functions_history(self._pipelines.step_functions, execution_arn)
+        return read_step_functions_history(self._pipelines.step_functions, execution_arn)
 
     def durable_history(self, execution_arn: str) -> list[dict[str, Any]]:
         response = self._pipelines.durable_runner.get_execution_history(execution_arn, include_execution_data=True)
@@ -143,17 +144,6 @@ class LocalSource:
         )
 
 
-def _step_functions_history(client: Any, execution_arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    request: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-    while True:
-        page = client.get_execution_history(**request)
-        events.extend(page["events"])
-        if not page.get("nextToken"):
-            return events
-        request["nextToken"] = page["nextToken"]
-
-
 @dataclass(frozen=True)
 class EngineRun:
     """One run of an engine, and the upload whose event started it (None: not an upload)."""
@@ -199,17 +189,10 @@ class StackHistories:
         return sorted(set(_LAMBDA_ARN.findall(definition)))
 
     def step_functions_history(self, execution_arn: str) -> list[dict[str, Any]]:
-        return _step_functions_history(self._step_functions, execution_arn)
+        return read_step_functions_history(self._step_functions, execution_arn)
 
     def durable_history(self, execution_arn: str) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        request: dict[str, Any] = {"DurableExecutionArn": execution_arn, "IncludeExecutionData": True}
-        while True:
-            page = self._lambda.get_durable_execution_history(**request)
-            events.extend(page["Events"])
-            if not page.get("NextMarker"):
-                return events
-            request["Marker"] = page["NextMarker"]
+        return read_durable_history(self._lambda, execution_arn, include_execution_data=True)
 
     def engine_status(self, workflow: WorkflowType, engine_arn: str) -> str:
         if workflow is WorkflowType.STEP_FUNCTIONS:

@@ -10,6 +10,11 @@ Three ways to run it:
 - ``--stack local --running-local-stack``: the same stack workload against a
   running ``albums local up`` (found through ``--data-dir``); what only
   CloudWatch knows is reported as not measured.
+
+``--shape steps=N[,M,...]`` runs, instead of the photos, a synthetic workflow
+of N no-op steps on each engine (``albums.bench.shape``), on a local stack:
+one of the bench's own (``albums local up`` in this process, on a free port
+and a temporary data dir), or the running one with ``--running-local-stack``.
 """
 
 from __future__ import annotations
@@ -17,10 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -50,6 +58,87 @@ def _deployment_defaults() -> tuple[int, int]:
     return int(fields["lambda_memory_mb"].default), int(fields["durable_retention_days"].default)
 
 
+def _shape_bench(args: argparse.Namespace) -> int:
+    from albums.bench.cost_model import load_price_table
+    from albums.bench.report import build_shape_report
+    from albums.bench.report_html import write_shape_report
+    from albums.bench.shape import ShapeError, parse_shape, run_shape_bench
+    from albums.stack_access import LocalStackNotRunningError, open_stack
+
+    if args.stack != LOCAL_STACK:
+        print("albums bench: --shape runs on the local stack only (--stack local)", file=sys.stderr)
+        return 2
+    try:
+        step_counts = parse_shape(args.shape)
+    except ShapeError as error:
+        print(f"albums bench: {error}", file=sys.stderr)
+        return 2
+    memory_mb, retention_days = _deployment_defaults()
+    began = time.perf_counter()
+
+    def measure(access: Any) -> Any:
+        return run_shape_bench(
+            access.client,
+            steps_function_arn=access.outputs.durable_example_steps_alias_arn,
+            step_counts=step_counts,
+            prices=load_price_table(),
+            memory_mb=args.memory_mb or memory_mb,
+            retention_days=args.retention_days or retention_days,
+            stack=f"{access.name} ({access.endpoint_url})",
+            timeout_seconds=args.deadline,
+            progress=lambda what: print(f"running {what}", file=sys.stderr, flush=True),
+        )
+
+    try:
+        if args.running_local_stack:
+            run = measure(open_stack(LOCAL_STACK, data_dir=args.data_dir))
+        else:
+            with _own_local_stack() as access:
+                run = measure(access)
+    except LocalStackNotRunningError as error:
+        print(f"albums bench: {error}", file=sys.stderr)
+        return 2
+    report = build_shape_report(run)
+    directory = Path(args.out) / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    json_path, html_path = write_shape_report(report, directory)
+    for series in report.series:
+        for point in series.points:
+            durable = (
+                f", {point.invocations} invocations ({point.replays} replays), {point.checkpoint_bytes} checkpoint bytes"
+                if series.workflow is WorkflowType.DURABLE_FUNCTIONS
+                else ""
+            )
+            print(
+                f"{series.workflow.value:>17} steps={point.steps}: {point.status}, {point.total_seconds:.3f} s, "
+                f"{point.per_step_ms:.2f} ms per step, {point.billed_units} {series.billed_unit}{durable}, "
+                f"modeled ${point.cost_per_workflow_usd * 1_000_000:.2f} per million"
+            )
+    print(f"cloud anchor ({report.cloud_anchor_label}): {report.cloud_anchor_ms_per_step:.0f} ms per step")
+    print(f"wrote {json_path} and {html_path} in {time.perf_counter() - began:.1f} s")
+    return 0
+
+
+@contextmanager
+def _own_local_stack() -> Iterator[Any]:
+    """``albums local up`` in this process, on a free port and a data dir of its own, for one bench."""
+    from local_aws.durable_service import free_loopback_port
+    from local_aws.server import LocalStack
+    from albums.stack_access import StackAccess
+    from albums.stack_outputs import StackOutputs
+
+    with tempfile.TemporaryDirectory(prefix="albums-shape-") as data_dir:
+        stack = LocalStack(port=free_loopback_port(), data_dir=Path(data_dir), function_concurrency=2).start()
+        try:
+            assert stack.deployment is not None
+            yield StackAccess(
+                name=LOCAL_STACK,
+                outputs=StackOutputs.model_validate(stack.deployment.outputs),
+                endpoint_url=stack.endpoint,
+            )
+        finally:
+            stack.stop()
+
+
 def _bench(args: argparse.Namespace) -> int:
     from albums.bench.code_size import measure_code_size
     from albums.bench.cost_model import load_price_table
@@ -60,6 +149,8 @@ def _bench(args: argparse.Namespace) -> int:
     if args.running_local_stack and args.stack != LOCAL_STACK:
         print("albums bench: --running-local-stack goes with --stack local", file=sys.stderr)
         return 2
+    if args.shape:
+        return _shape_bench(args)
     on_stack = args.stack != LOCAL_STACK or args.running_local_stack
     try:
         validation = ValidationPlan.parse(args.validation)
@@ -177,5 +268,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     bench.add_argument("--memory-mb", type=int, default=None, help="Lambda memory to price (default: the stack default)")
     bench.add_argument("--retention-days", type=int, default=None, help="durable retention to price (default: the stack default)")
+    bench.add_argument(
+        "--shape",
+        default=None,
+        metavar="steps=N[,M,...]",
+        help="instead of photos: a workflow of N no-op steps on each engine, once per N, on a local stack "
+        "(e.g. steps=10,100,1000); the report plots overhead against N",
+    )
     bench.add_argument("--out", default="reports", help="directory for <timestamp>/report.json and report.html")
     bench.set_defaults(handler=_bench)

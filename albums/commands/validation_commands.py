@@ -134,10 +134,15 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _ui(args: argparse.Namespace) -> int:
+    from albums.history.stack_reader import history_reader_for_stack
     from albums.ui.server import UiServer
 
     try:
-        server = UiServer(transport_for_stack(args.stack, outputs_file=args.outputs, data_dir=args.data_dir), port=args.port)
+        server = UiServer(
+            transport_for_stack(args.stack, outputs_file=args.outputs, data_dir=args.data_dir),
+            port=args.port,
+            histories=history_reader_for_stack(args.stack, outputs_file=args.outputs, data_dir=args.data_dir),
+        )
     except _STACK_ERRORS as error:
         return _fail("ui", str(error), EXIT_USAGE)
     except OSError as error:

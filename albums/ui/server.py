@@ -5,11 +5,18 @@ token: the printed URL holds it (``/?token=...``), the first visit trades it
 for an HttpOnly, SameSite=Strict cookie and drops it from the address bar.
 Other local users and other sites' pages therefore cannot drive the API
 with the user's credentials.
+
+``GET /histories?execution=ID&execution=ID`` is answered here, not by the
+validation API: the engines' histories are read with the user's own
+credentials through ``GetExecutionHistory`` and
+``GetDurableExecutionHistory`` (``albums.history``), as ``albums history``
+reads them, for the page ``history.html``.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 import threading
 from http import HTTPStatus
@@ -19,6 +26,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from album_registry.domain.ids import EXECUTION_ID_PATTERN, workflow_of
+from albums.history.reader import UploadHistories
 from albums.ui.api_transport import ApiRequest, ApiTransport
 
 WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
@@ -27,6 +38,7 @@ LOOPBACK = "127.0.0.1"
 TOKEN_COOKIE_PREFIX = "albums_ui_"
 TOKEN_PARAMETER = "token"
 API_PREFIX = "/api"
+HISTORIES_PATH = "/histories"
 MAX_BODY_BYTES = 64 * 1024
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -47,10 +59,17 @@ _SECURITY_HEADERS = {
 
 class UiServer:
     def __init__(
-        self, transport: ApiTransport, *, port: int = 0, token: str | None = None, web_root: Path = WEB_ROOT
+        self,
+        transport: ApiTransport,
+        *,
+        port: int = 0,
+        token: str | None = None,
+        web_root: Path = WEB_ROOT,
+        histories: UploadHistories | None = None,
     ) -> None:
         self.token = token or secrets.token_urlsafe(24)
         self._transport = transport
+        self._histories = histories
         self._web_root = web_root
         self._httpd = ThreadingHTTPServer((LOOPBACK, port), self._handler_class())
         self._httpd.daemon_threads = True
@@ -126,6 +145,8 @@ class _PageRequestHandler(BaseHTTPRequestHandler):
         remaining = urlencode([(name, value) for name, value in query if name != TOKEN_PARAMETER])
         if target.path == API_PREFIX or target.path.startswith(API_PREFIX + "/"):
             self._forward(target.path[len(API_PREFIX) :] or "/", remaining)
+        elif target.path == HISTORIES_PATH and self.command == "GET":
+            self._histories([value for name, value in query if name == "execution"])
         elif self.command == "GET":
             self._static(target.path)
         else:
@@ -144,6 +165,26 @@ class _PageRequestHandler(BaseHTTPRequestHandler):
         }
         content_type = passed.pop("content-type", "application/json")
         self._answer(answer.status, answer.body, content_type, passed)
+
+    def _histories(self, execution_ids: list[str]) -> None:
+        reader = self.ui._histories
+        if reader is None:
+            self._json(HTTPStatus.NOT_FOUND, {"message": "this server reads no engine histories"})
+            return
+        wrong = [value[:100] for value in execution_ids if not EXECUTION_ID_PATTERN.fullmatch(value)]
+        if wrong or not execution_ids:
+            self._json(HTTPStatus.UNPROCESSABLE_ENTITY, {"message": f"execution ids wanted, as sf-… and ldf-…: {wrong}"})
+            return
+        by_workflow = {workflow_of(value): value for value in execution_ids}
+        try:
+            history = reader.read(by_workflow)
+        except (BotoCoreError, ClientError) as error:
+            self._json(HTTPStatus.BAD_GATEWAY, {"message": f"the engines' histories could not be read: {error}"})
+            return
+        self._json(HTTPStatus.OK, history.model_dump(mode="json"))
+
+    def _json(self, status: int, document: object) -> None:
+        self._answer(status, json.dumps(document).encode(), "application/json", {"Cache-Control": "no-store"})
 
     def _static(self, path: str) -> None:
         name = "index.html" if path in ("", "/") else path.lstrip("/")

@@ -31,17 +31,6 @@ async function api(path, options = {}) {
   return { status: response.status, ok: response.ok, body: document };
 }
 
-function say(message) {
-  document.getElementById("status").textContent = message;
-}
-
-function element(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (className) node.className = className;
-  return node;
-}
-
 // ---- tabs -------------------------------------------------------------------
 
 function showView(name) {
@@ -333,6 +322,17 @@ function executionCell(execution) {
   return cell;
 }
 
+function photoCell(key, byWorkflow) {
+  // Both engines' histories of this upload, side by side, on their own page.
+  const cell = element("td", key);
+  const query = new URLSearchParams({ photo: key });
+  for (const execution of Object.values(byWorkflow)) query.append("execution", execution.executionId);
+  const link = element("a", "History", "history-link");
+  link.href = `history.html?${query}`;
+  cell.append(link);
+  return cell;
+}
+
 async function refreshExecutions() {
   const answer = await api("/executions");
   if (!answer.ok) {
@@ -349,7 +349,7 @@ async function refreshExecutions() {
     const row = element("tr");
     row.dataset.photo = key;
     row.append(
-      element("td", key),
+      photoCell(key, byWorkflow),
       executionCell(byWorkflow["step-functions"]),
       executionCell(byWorkflow["durable-functions"]),
     );

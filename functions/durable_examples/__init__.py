@@ -1,1 +1,1 @@
-"""The seed's two small durable functions: a minimal one (003) and a showcase of every operation (004)."""
+"""Small durable functions: the seed's minimal (003) and showcase of every operation (004), and N no-op steps for the shape bench."""

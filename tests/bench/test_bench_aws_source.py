@@ -40,6 +40,7 @@ OUTPUTS = StackOutputs(
     dashboard_url="https://example.invalid/dashboard",
     durable_example_minimal_alias_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:vinyl-bench-durable-example-minimal:live",
     durable_example_showcase_alias_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:vinyl-bench-durable-example-showcase:live",
+    durable_example_steps_alias_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:vinyl-bench-durable-example-steps:live",
     discogs_token_secret_name="vinyl-bench-discogs-token",
 )
 TASK_FUNCTIONS = ["vinyl-bench-process-image", "vinyl-bench-store-albums"]

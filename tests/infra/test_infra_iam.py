@@ -146,6 +146,7 @@ def test_roles_trust_only_their_service(dev_run: ProgramRun) -> None:
         "validation-api-role": "lambda.amazonaws.com",
         "run-endings-role": "lambda.amazonaws.com",
         "durable-examples-minimal-role": "lambda.amazonaws.com",
+        "durable-examples-steps-role": "lambda.amazonaws.com",
         "durable-examples-showcase-role": "lambda.amazonaws.com",
         "trigger-events-role": "events.amazonaws.com",
     }

@@ -24,11 +24,11 @@ EXPECTED_CHILDREN: dict[str, Counter[str]] = {
     "vinyl:index:LambdaCode": Counter({"aws:lambda/layerVersion:LayerVersion": 2}),
     "vinyl:index:DurableExamples": Counter(
         {
-            "aws:cloudwatch/logGroup:LogGroup": 2,
-            "aws:lambda/function:Function": 2,
-            "aws:lambda/alias:Alias": 2,
-            "aws:iam/role:Role": 2,
-            "aws:iam/rolePolicy:RolePolicy": 2,
+            "aws:cloudwatch/logGroup:LogGroup": 3,
+            "aws:lambda/function:Function": 3,
+            "aws:lambda/alias:Alias": 3,
+            "aws:iam/role:Role": 3,
+            "aws:iam/rolePolicy:RolePolicy": 3,
         }
     ),
     "vinyl:index:SharedData": Counter(

@@ -30,6 +30,7 @@ OUTPUTS = {
     "dashboardUrl": "https://us-east-2.console.aws.amazon.com/cloudwatch/home#dashboards:name=vinyl-bench-comparison",
     "durableExampleMinimalAliasArn": "arn:aws:lambda:us-east-2:111122223333:function:vinyl-bench-durable-example-minimal:live",
     "durableExampleShowcaseAliasArn": "arn:aws:lambda:us-east-2:111122223333:function:vinyl-bench-durable-example-showcase:live",
+    "durableExampleStepsAliasArn": "arn:aws:lambda:us-east-2:111122223333:function:vinyl-bench-durable-example-steps:live",
     "discogsTokenSecretName": "vinyl-bench-discogs-token",
 }
 

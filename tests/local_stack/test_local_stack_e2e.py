@@ -326,3 +326,27 @@ def test_the_functions_run_in_awslambdaric_workers_from_their_archives(running_s
     for handler, environment in workers.items():
         assert b"build/lambda/code/" in environment[b"LAMBDA_TASK_ROOT"], handler
         assert b".venv" not in environment[b"PYTHONPATH"], handler
+
+
+def test_the_shape_bench_runs_n_no_op_steps_on_both_engines_and_reports_each(running_stack, tmp_path, capsys):
+    """``albums bench --shape steps=3`` on the running stack: 3 Pass states and the deployed steps example."""
+    from albums.cli import main
+
+    argv = ["bench", "--stack", "local", "--running-local-stack", "--data-dir", str(running_stack.data_dir)]
+    assert main([*argv, "--shape", "steps=3", "--out", str(tmp_path)]) == 0
+    (written,) = tmp_path.glob("*/report.json")
+    report = json.loads(written.read_text())
+    points = {series["workflow"]: series["points"] for series in report["series"]}
+    (step_functions,) = points["step-functions"]
+    (durable,) = points["durable-functions"]
+    assert (step_functions["steps"], step_functions["status"], step_functions["billedUnits"]) == (3, "SUCCEEDED", 3)
+    # The start and three steps; the steps ran in the function's one invocation, checkpointing their results.
+    assert (durable["steps"], durable["status"], durable["billedUnits"]) == (3, "SUCCEEDED", 4)
+    assert durable["invocations"] >= 1 and durable["replays"] == durable["invocations"] - 1
+    assert durable["checkpointBytes"] > 0 and step_functions["checkpointBytes"] == 0
+    for point in (step_functions, durable):
+        assert point["perStepMs"] == pytest.approx(point["totalSeconds"] * 1000 / 3)
+        assert point["costPerWorkflowUsd"] > 0
+    out = capsys.readouterr().out
+    assert "step-functions steps=3: SUCCEEDED" in out and "durable-functions steps=3: SUCCEEDED" in out
+    assert (tmp_path / written.parent.name / "report.html").is_file()

@@ -76,6 +76,7 @@ DEPLOYED_OUTPUTS = {
     "dashboardUrl": "https://example.invalid/dashboard",
     "durableExampleMinimalAliasArn": "arn:aws:lambda:us-east-1:123456789012:function:vinyl-dev-durable-example-minimal:live",
     "durableExampleShowcaseAliasArn": "arn:aws:lambda:us-east-1:123456789012:function:vinyl-dev-durable-example-showcase:live",
+    "durableExampleStepsAliasArn": "arn:aws:lambda:us-east-1:123456789012:function:vinyl-dev-durable-example-steps:live",
     "discogsTokenSecretName": "vinyl-dev-discogs-token",
 }
 

@@ -17,6 +17,7 @@ from album_registry.domain.models import (
     ExtractedAlbum,
     TaskStatus,
     Upload,
+    ValidationOutcome,
     ValidationTask,
     WorkflowType,
 )
@@ -25,6 +26,7 @@ from album_registry.domain.vision import normalize_to_six
 from album_registry.adapters.s3_image_links import SIGV4, S3PresignedImageLinks
 from album_registry.handlers.validation_api import build_app
 from local_aws.pipelines import LocalPipelines
+from albums.history.reader import HistoryReader
 from albums.ui.api_transport import InProcessTransport
 from albums.ui.server import UiServer
 from tests.browser_support import chromium_context
@@ -46,7 +48,14 @@ def ui(local_stack: LocalPipelines) -> Iterator[UiServer]:
         clock=SystemClock(),
         images=S3PresignedImageLinks(boto3.client("s3", config=SIGV4), local_stack.bucket_name),
     )
-    server = UiServer(InProcessTransport(app)).start()
+    histories = HistoryReader(
+        records=local_stack.repository,
+        step_functions=local_stack.step_functions,
+        lambda_client=boto3.client("lambda"),
+        s3=local_stack.s3,
+        bucket=local_stack.bucket_name,
+    )
+    server = UiServer(InProcessTransport(app), histories=histories).start()
     yield server
     server.stop()
 
@@ -177,3 +186,39 @@ def test_a_field_vision_could_not_read_is_marked_unreadable(
     local_stack.repository.close_task(
         task.model_copy(update={"status": TaskStatus.COMPLETED}), expected_status=TaskStatus.PENDING.value
     )
+
+
+def test_the_history_page_shows_both_engines_live_until_each_completes(
+    local_stack: LocalPipelines, ui: UiServer, browser: BrowserContext
+) -> None:
+    """Linked from the executions list, the page follows one upload on both engines as they run."""
+    key = "uploads/history-shelf.jpg"
+    started = local_stack.upload(SAMPLE_PHOTO.read_bytes(), key)
+    tasks = {workflow: local_stack.wait_for_task(workflow, started.execution_id(workflow)) for workflow in WorkflowType}
+    page = browser.new_page()
+    page.goto(ui.url)
+    page.get_by_role("tab", name="Executions").click()
+    page.locator(f'#executions tr[data-photo="{local_stack.bucket_name}/{key}"]').get_by_role("link", name="History").click()
+    page.wait_for_url(re.compile(r"/history\.html\?"))
+    expect(page.get_by_role("heading", level=2)).to_have_text(f"Execution histories of {local_stack.bucket_name}/{key}")
+    step_functions = page.locator('section.engine[data-workflow-type="step-functions"]')
+    durable = page.locator('section.engine[data-workflow-type="durable-functions"]')
+    # Paused for the person: the task waits for its token, the callback for its answer.
+    expect(step_functions.locator(".engine-state")).to_have_text("RUNNING", timeout=WAIT_MS)
+    expect(step_functions.locator('tr[data-status="waiting"]')).to_contain_text("WaitForValidation", timeout=WAIT_MS)
+    expect(durable.locator(".engine-state")).to_have_text("RUNNING", timeout=WAIT_MS)
+    expect(durable.locator('tr[data-kind="Callback"][data-status="waiting"]')).to_have_count(1, timeout=WAIT_MS)
+    expect(durable.locator(".engine-summary")).to_contain_text("(0 replays)")
+    page.screenshot(path=str(ARTIFACTS / "history-waiting.png"), full_page=True)
+
+    for task in tasks.values():
+        local_stack.submit(task.taskId, ValidationOutcome(reviewed=True, corrections=[]))
+    for section in (step_functions, durable):
+        expect(section.locator(".record-status")).to_have_text("completed", timeout=WAIT_MS)
+        expect(section.locator(".engine-state")).to_have_text("SUCCEEDED", timeout=WAIT_MS)
+    expect(step_functions.locator('tr[data-status="succeeded"]').filter(has_text="CompleteExecution")).to_have_count(1)
+    expect(step_functions.locator(".engine-summary")).to_contain_text("state transitions")
+    # The answer started a replay of the durable function, shown as its own row.
+    expect(durable.locator('tr[data-kind="Invocation"]').filter(has_text="replay 1")).to_have_count(1)
+    expect(page.locator("#status")).to_contain_text("Both executions have ended", timeout=WAIT_MS)
+    page.screenshot(path=str(ARTIFACTS / "history-completed.png"), full_page=True)

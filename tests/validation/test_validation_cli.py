@@ -159,6 +159,7 @@ def test_a_deployed_stack_is_called_with_sigv4_signed_requests(
         "dashboardUrl": "https://example.invalid/",
         "durableExampleMinimalAliasArn": "arn:aws:lambda:eu-west-1:1:function:m:live",
         "durableExampleShowcaseAliasArn": "arn:aws:lambda:eu-west-1:1:function:s:live",
+        "durableExampleStepsAliasArn": "arn:aws:lambda:eu-west-1:1:function:n:live",
         "discogsTokenSecretName": "vinyl-dev-discogs-token",
     }
     (tmp_path / "outputs.json").write_text(json.dumps(outputs))
@@ -174,3 +175,70 @@ def test_a_deployed_stack_is_called_with_sigv4_signed_requests(
     assert authorization.startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
     assert "/eu-west-1/lambda/aws4_request" in authorization
     assert "X-Amz-Date" in request["headers"]
+
+
+HISTORY_KEY = "uploads/cli-history.jpg"
+
+
+def printed_history(out: str) -> str:
+    """What ``albums history`` printed last, without the log lines the in-process handlers print."""
+    text = "\n".join(line for line in out.splitlines() if not line.startswith("{"))
+    print(text)
+    return text[text.rindex(f"history of {HISTORY_KEY}") :]
+
+
+def test_history_shows_both_engines_of_an_upload_live_and_follows_it_to_the_end(
+    cli_on_local_stack: LocalPipelines, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``albums history KEY``: both engines' timelines, waiting; ``--follow`` until both end."""
+    from album_registry.domain.models import ValidationOutcome
+    from albums.history.stack_reader import history_reader_for_stack
+    from tests.local_stack.conftest import wait_until
+
+    stack = cli_on_local_stack
+    started = stack.upload(SAMPLE_PHOTO.read_bytes(), HISTORY_KEY)
+    tasks = {workflow: stack.wait_for_task(workflow, started.execution_id(workflow)) for workflow in WorkflowType}
+    reader = history_reader_for_stack("local")
+    ids_by_workflow = {workflow: started.execution_id(workflow) for workflow in WorkflowType}
+    # Both engines have recorded the pause: the task waiting for its token, the callback.
+    wait_until(
+        lambda: all(engine.timeline and engine.timeline.waits for engine in reader.read(ids_by_workflow).engines),
+        timeout=30,
+        what="both engines to record their validation wait",
+    )
+
+    code, out, err = run(capsys, "history", HISTORY_KEY, "--stack", "local")
+    assert (code, err) == (0, "")
+    out = printed_history(out)
+    sf_id, durable_id = (started.execution_id(workflow) for workflow in WorkflowType)
+    assert out.startswith(f"history of {HISTORY_KEY} (read ")
+    assert f"== Step Functions · {sf_id} · waiting_validation · engine RUNNING" in out
+    assert f"== durable functions · {durable_id} · waiting_validation · engine RUNNING" in out
+    step_functions, durable = out.split("== durable functions")
+    assert "WaitForValidation" in step_functions and " waiting" in step_functions
+    assert "Callback" in durable and " waiting" in durable
+    # The function's first invocation ended at the callback; nothing has replayed yet.
+    assert "1 invocation (0 replays)" in durable and "replay 1" not in durable
+
+    for task in tasks.values():
+        stack.submit(task.taskId, ValidationOutcome(reviewed=True, corrections=[]))
+    code, out, err = run(capsys, "history", HISTORY_KEY, "--follow", "--interval", "0.2")
+    assert (code, err) == (0, "")
+    last = printed_history(out)
+    assert f"== Step Functions · {sf_id} · completed · engine SUCCEEDED" in last
+    assert f"== durable functions · {durable_id} · completed · engine SUCCEEDED" in last
+    step_functions, durable = last.split("== durable functions")
+    assert "CompleteExecution" in step_functions and " waiting" not in step_functions
+    # The answer woke the durable function: it replayed up to the callback and went on.
+    assert "replay 1" in durable
+
+
+def test_history_of_an_upload_that_is_not_there_is_a_one_line_error(
+    cli_on_local_stack: LocalPipelines, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "history", "uploads/never-uploaded.jpg")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"albums history: s3://{cli_on_local_stack.bucket_name}/uploads/never-uploaded.jpg does not exist: "
+        "upload it first (albums upload IMAGE)\n"
+    )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import http.client
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 
 import pytest
 
+from album_registry.domain.models import WorkflowType
+from albums.history.reader import UploadHistory
 from albums.ui.api_transport import ApiRequest, ApiResponse
 from albums.ui.server import LOOPBACK, UiServer
 
@@ -86,3 +89,43 @@ def test_the_printed_url_trades_its_token_for_a_cookie(served: tuple[UiServer, R
         ("GET", "/tasks/task-sf-1/image", "", b""),
         ("POST", "/tasks/task-sf-1", "", body),
     ]
+
+
+
+@pytest.mark.parametrize(
+    ("target", "status"),
+    [("/histories?execution=sf-" + "0" * 32, 404), ("/histories", 404), ("/history.html", 200), ("/page.js", 200)],
+)
+def test_a_server_without_a_history_reader_says_so_and_forwards_nothing(
+    served: tuple[UiServer, RecordingTransport], target: str, status: int
+) -> None:
+    server, transport = served
+    assert fetch(server, "GET", target, cookie=f"albums_ui_{server.port}={server.token}").status == status
+    assert fetch(server, "GET", target).status == 401
+    assert transport.requests == []
+
+
+class RecordingReader:
+    """A history reader that records what it is asked for (the reader itself is tested on the Stubber)."""
+
+    def __init__(self) -> None:
+        self.asked: list[dict[str, str]] = []
+
+    def read(self, execution_ids: Mapping[WorkflowType, str]) -> UploadHistory:
+        self.asked.append({workflow.value: execution_id for workflow, execution_id in execution_ids.items()})
+        return UploadHistory(read_at=datetime(2026, 12, 6, tzinfo=UTC), engines=[])
+
+
+@pytest.mark.parametrize("wrong", ["sf-1", "task-sf-" + "0" * 32, "ldf-" + "g" * 32, ""])
+def test_the_history_route_takes_only_execution_ids_of_this_registry(wrong: str) -> None:
+    reader = RecordingReader()
+    server = UiServer(RecordingTransport(), histories=reader).start()
+    try:
+        cookie = f"albums_ui_{server.port}={server.token}"
+        sf, durable = "sf-" + "a" * 32, "ldf-" + "b" * 32
+        answer = fetch(server, "GET", f"/histories?execution={sf}&execution={durable}", cookie=cookie)
+        assert answer.status == 200 and answer.getheader("Cache-Control") == "no-store"
+        assert fetch(server, "GET", f"/histories?execution={sf}&execution={wrong}", cookie=cookie).status == 422
+        assert reader.asked == [{"step-functions": sf, "durable-functions": durable}]
+    finally:
+        server.stop()
