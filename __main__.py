@@ -51,7 +51,6 @@ provider = aws.Provider(
 on_stack_account = pulumi.ResourceOptions(providers=[provider])
 lambda_code = LambdaCode("lambda-code", LambdaCodeArgs(settings=settings), on_stack_account)
 code = lambda_code.bundle(REGISTRY_BUNDLE.name)
-image_reader_code = lambda_code.image_reader(REGISTRY_BUNDLE.name)
 
 data = SharedData("shared-data", SharedDataArgs(settings=settings), on_stack_account)
 step_functions = StepFunctionsPipeline(
@@ -59,7 +58,6 @@ step_functions = StepFunctionsPipeline(
     StepFunctionsPipelineArgs(
         settings=settings,
         code=code,
-        image_reader_code=image_reader_code,
         account_id=data.account_id,
         table_name=data.table_name,
         table_arn=data.table_arn,
@@ -74,7 +72,6 @@ durable = DurablePipeline(
     DurablePipelineArgs(
         settings=settings,
         code=code,
-        image_reader_code=image_reader_code,
         account_id=data.account_id,
         table_name=data.table_name,
         table_arn=data.table_arn,

@@ -32,8 +32,6 @@ class TaskFunction:
     placeholder: str
     # Prices albums, so reads the Discogs token: a role and an environment of its own.
     prices: bool = False
-    # Reads shelf photos, so runs the image reader's code.
-    reads_images: bool = False
 
     @property
     def handler(self) -> str:
@@ -42,7 +40,7 @@ class TaskFunction:
 
 TASK_FUNCTIONS = (
     TaskFunction("prepare-execution", "prepare_execution_handler", "PrepareExecutionFunctionArn"),
-    TaskFunction("process-image", "process_image_handler", "ProcessImageFunctionArn", reads_images=True),
+    TaskFunction("process-image", "process_image_handler", "ProcessImageFunctionArn"),
     TaskFunction("open-validation", "open_validation_handler", "OpenValidationFunctionArn"),
     TaskFunction("apply-validation", "apply_validation_handler", "ApplyValidationFunctionArn"),
     TaskFunction("estimate-price", "estimate_price_handler", "EstimatePriceFunctionArn", prices=True),
@@ -136,7 +134,7 @@ class StepFunctionsPipeline(pulumi.ComponentResource):
                 function_name=function_names[task.suffix],
                 handler=task.handler,
                 description=f"Step Functions task: {task.suffix}",
-                code=args.image_reader_code if task.reads_images else args.code,
+                code=args.code,
                 role_arn=(self.price_role if task.prices else self.task_role).arn,
                 log_group=self.log_groups[task.suffix],
                 environment=environments[task.suffix],
