@@ -131,6 +131,15 @@ def test_list_by_function_finds_the_executions_by_name_arn_and_qualifier(
     assert mine.isdisjoint(summary["DurableExecutionArn"] for summary in latest["DurableExecutions"])
     page = lambda_client.list_durable_executions_by_function(FunctionName=function_name, MaxItems=1)
     assert len(page["DurableExecutions"]) == 1 and page["NextMarker"]
+    # The CLI's --statuses: AWS's Statuses, filtered by the runner.
+    running = lambda_client.list_durable_executions_by_function(FunctionName=function_name, Statuses=["RUNNING"])
+    assert mine <= {summary["DurableExecutionArn"] for summary in running["DurableExecutions"]}
+    assert {summary["Status"] for summary in running["DurableExecutions"]} == {"RUNNING"}
+    succeeded = lambda_client.list_durable_executions_by_function(FunctionName=function_name, Statuses=["SUCCEEDED"])
+    assert mine.isdisjoint(summary["DurableExecutionArn"] for summary in succeeded["DurableExecutions"])
+    with pytest.raises(ClientError) as several:
+        lambda_client.list_durable_executions_by_function(FunctionName=function_name, Statuses=["RUNNING", "FAILED"])
+    assert_is_model_error(lambda_client, "ListDurableExecutionsByFunction", several.value, "InvalidParameterValueException")
     for unknown in ({"FunctionName": "no-such-function"}, {"FunctionName": function_name, "Qualifier": "staging"}):
         with pytest.raises(ClientError) as missing:
             lambda_client.list_durable_executions_by_function(**unknown)
