@@ -50,14 +50,12 @@ provider = aws.Provider(
 on_stack_account = pulumi.ResourceOptions(providers=[provider])
 lambda_code = LambdaCode("lambda-code", LambdaCodeArgs(settings=settings), on_stack_account)
 code = lambda_code.bundle(REGISTRY_BUNDLE.name)
-image_reader_code = lambda_code.image_reader(REGISTRY_BUNDLE.name)
 
 data = SharedData("shared-data", SharedDataArgs(settings=settings), on_stack_account)
 # Both pipelines get the same inputs: the shared data, the code and the settings.
 pipeline_inputs = PipelineArgs(
     settings=settings,
     code=code,
-    image_reader_code=image_reader_code,
     account_id=data.account_id,
     table_name=data.table_name,
     table_arn=data.table_arn,

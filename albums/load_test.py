@@ -10,19 +10,20 @@ memory (``VmHWM``) when the stack runs on this machine.
 On a local stack it also sets throughput against the machine's limit. Vision
 is the bound: every workflow reads its photo once, so the machine cannot end
 more than ``cores / CPU-seconds per read`` workflows a second. The CPU one
-read takes is measured in the same run, from the Step Functions image
-readers' worker processes (one read per Step Functions workflow, nothing
-else), so it includes what a read really costs there: the worker's cold
-start and the contention of every other worker.
+read takes is measured in the same run, by the stack's Bedrock (its readers
+count their reads and CPU, ``GET /_local/bedrock/reads``), so it includes
+what a read really costs there, under the contention of everything else.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import tempfile
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,14 +38,12 @@ from albums.samples.shelf_photos import generate_shelf_set
 from albums.stack_access import StackAccess
 from albums.stack_processes import StackProcesses
 from albums.ui.validation_client import ValidationApiClient, ValidationApiError, validation_api
-from statemachine import TASK_FUNCTIONS
+from local_aws.bedrock_runtime import READS_PATH
 
 PHOTO_SEED = 20261125
 PHOTO_POOL = 8
 POLL_SECONDS = 1.0
 ACCEPT = ValidationOutcome(reviewed=True)
-# The Step Functions task that reads the photo: its workers' CPU is the read's cost.
-IMAGE_READER_HANDLER = next(task.handler for task in TASK_FUNCTIONS if task.reads_images)
 SAMPLE_SECONDS = 0.5
 # Memory growth is counted after the first workflows: caches and warm workers fill them.
 MEMORY_BASELINE_WORKFLOWS = 50
@@ -130,11 +129,17 @@ class LoadResult(BaseModel):
         rate = "-" if self.workflows_per_second is None else f"{self.workflows_per_second:.2f} workflows/s"
         bound, share = self.bound_workflows_per_second, self.share_of_bound
         if bound is None or share is None or self.cpu_seconds_per_read is None:
-            return f"throughput:  {rate} (bound not measurable: no image reader's CPU on this machine)"
+            return f"throughput:  {rate} (bound not measurable: the stack does not count its vision reads)"
         return (
             f"throughput:  {rate} of a bound of {bound:.2f} workflows/s = {share:.0%} "
             f"({self.cores} cores / {self.cpu_seconds_per_read:.2f} CPU-s per vision read)"
         )
+
+
+@dataclass(frozen=True)
+class VisionReads:
+    reads: int
+    cpu_seconds: float
 
 
 @dataclass
@@ -196,7 +201,8 @@ def run_load(
     validator = threading.Thread(
         target=_validate_until, args=(repository, answers, progress, finished), daemon=True
     )
-    processes = StackProcesses(stack_pid, image_reader_handler=IMAGE_READER_HANDLER) if stack_pid else None
+    processes = StackProcesses(stack_pid) if stack_pid else None
+    reads_before = vision_reads(stack)
     if processes is not None:
         threading.Thread(target=_sample_until, args=(processes, finished), daemon=True).start()
     began = time.monotonic()
@@ -239,7 +245,8 @@ def run_load(
         "stack_mb_at_end": processes.stack_mb,
         "peak_with_workers_mb": processes.peak_with_workers_mb,
     }
-    return result.model_copy(update={**memory, **_throughput(final, began_at, processes)})
+    throughput = _throughput(final, began_at, reads_before, vision_reads(stack))
+    return result.model_copy(update={**memory, **throughput})
 
 
 def _sample_until(processes: StackProcesses, finished: threading.Event) -> None:
@@ -248,18 +255,31 @@ def _sample_until(processes: StackProcesses, finished: threading.Event) -> None:
         finished.wait(SAMPLE_SECONDS)
 
 
-def _throughput(final: dict[str, Execution], began_at: datetime, processes: StackProcesses) -> dict[str, object]:
+def vision_reads(stack: StackAccess) -> VisionReads | None:
+    """What the local stack's Bedrock has read so far; None where nobody counts (AWS)."""
+    if stack.endpoint_url is None:
+        return None
+    try:
+        with urllib.request.urlopen(stack.endpoint_url + READS_PATH, timeout=5) as answer:
+            counted = json.loads(answer.read())
+    except (OSError, ValueError):
+        return None
+    return VisionReads(reads=int(counted["Reads"]), cpu_seconds=float(counted["CpuSeconds"]))
+
+
+def _throughput(
+    final: dict[str, Execution], began_at: datetime, before: VisionReads | None, after: VisionReads | None
+) -> dict[str, object]:
     """Settled workflows a second from the first upload to the last settlement, and one read's CPU."""
     settled = [execution for execution in final.values() if _settled(execution) and execution.completedAt]
     if not settled:
         return {}
     last = max(datetime.fromisoformat(execution.completedAt or "") for execution in settled)
-    reads = sum(1 for execution in settled if execution.workflowType is WorkflowType.STEP_FUNCTIONS)
-    cpu = processes.image_reader_cpu_seconds
+    reads = after.reads - before.reads if before and after else 0
     return {
         "workflows_per_second": len(settled) / max((last - began_at).total_seconds(), 1e-3),
         "cores": len(os.sched_getaffinity(0)),
-        "cpu_seconds_per_read": cpu / reads if reads and cpu else None,
+        "cpu_seconds_per_read": (after.cpu_seconds - before.cpu_seconds) / reads if before and after and reads else None,
     }
 
 

@@ -2,8 +2,8 @@
 
 Builds each bundle's code archive and layer for AWS (arm64 python3.13), for
 the import check's twin (this machine, Python 3.13 when it has one) and for
-the local stack's workers (this interpreter, with the local-only layers: the
-offline reader and the runtime interface client), from the cache when
+the local stack's workers (this interpreter, with the local-only layer: the
+runtime interface client), from the cache when
 unchanged, and prints each one's sizes in bytes as a JSON line. ``make`` runs
 it after installing the venv, so later runs need no package registry.
 """
@@ -19,7 +19,6 @@ from components.lambda_package import (
     AWS_PLATFORM,
     BUNDLES,
     LAMBDA_RUNTIME_LAYER,
-    OFFLINE_VISION_LAYER,
     artifact_figures,
     build_layer,
     host_platform,
@@ -40,10 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for bundle in BUNDLES:
             print(json.dumps(artifact_figures(bundle, platforms[name])))
     if "local" in chosen:
-        for layer in (OFFLINE_VISION_LAYER, LAMBDA_RUNTIME_LAYER):
-            built = build_layer(layer, local_platform())
-            print(json.dumps({"layer": layer.name, "platform": local_platform().key,
-                              "layer_zipped": built.zipped_bytes, "layer_unzipped": built.unzipped_bytes}))
+        built = build_layer(LAMBDA_RUNTIME_LAYER, local_platform())
+        print(json.dumps({"layer": LAMBDA_RUNTIME_LAYER.name, "platform": local_platform().key,
+                          "layer_zipped": built.zipped_bytes, "layer_unzipped": built.unzipped_bytes}))
     return 0
 
 

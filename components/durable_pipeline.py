@@ -37,7 +37,7 @@ class DurablePipeline(pulumi.ComponentResource):
                     iam_policies.discogs_token_statement(args.discogs_token_secret.arn),
                 ],
             ),
-            code=args.image_reader_code,
+            code=args.code,
             settings=settings,
             parent=self,
         )

@@ -5,16 +5,13 @@ stack's platform, publishes its layer as a ``LayerVersion`` and hands each
 function a ``FunctionCode``: the archive, its SHA-256 as the function's code
 hash (an unchanged archive is no update), and the layer ARNs.
 
-For the local stack (``deployTarget: local``) the bundles are built for the
-interpreter its workers run, the registry keeps the offline reader's code, and
-the functions that read shelf photos get one more layer, the offline reader's
-wheels. Everything else is as on AWS, so a module missing from an archive or
-a layer fails locally as it would there.
+For the local stack (``deployTarget: local``) the layers are built for the
+interpreter its workers run; the code archives are the very ones AWS gets. So
+a module missing from an archive or a layer fails locally as it would there.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import pulumi
@@ -25,7 +22,6 @@ from components.lambda_package import (
     BUNDLES,
     LAMBDA_ARCHITECTURE,
     LAMBDA_RUNTIME,
-    OFFLINE_VISION_LAYER,
     BuiltArtifact,
     BundleSpec,
     LambdaPlatform,
@@ -58,30 +54,19 @@ class LambdaCodeArgs:
 
 
 class LambdaCode(pulumi.ComponentResource):
-    """One published layer per bundle; ``bundle(name)`` gives a function its code,
-    ``image_reader(name)`` the code of a function that reads shelf photos."""
+    """One published layer per bundle; ``bundle(name)`` gives a function its code."""
 
     def __init__(self, name: str, args: LambdaCodeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("vinyl:index:LambdaCode", name, {}, opts)
         self._name = name
         self._args = args
         self._code: dict[str, FunctionCode] = {spec.name: self._publish(spec) for spec in BUNDLES}
-        self._vision_layers: list[pulumi.Output[str]] = (
-            [] if args.settings.deploys_to_aws else [self._layer(OFFLINE_VISION_LAYER).arn]
-        )
         self.register_outputs({f"{bundle}LayerArn": code.layers[0] for bundle, code in self._code.items()})
 
     def bundle(self, name: str) -> FunctionCode:
         return self._code[name]
 
-    def image_reader(self, name: str) -> FunctionCode:
-        code = self._code[name]
-        return dataclasses.replace(code, layers=[*code.layers, *self._vision_layers])
-
     def _publish(self, spec: BundleSpec) -> FunctionCode:
-        if not self._args.settings.deploys_to_aws:
-            # Locally the offline reader runs, so its code stays in the archive.
-            spec = dataclasses.replace(spec, excluded=())
         code = build_code(spec)
         return FunctionCode(
             bundle=spec.name,

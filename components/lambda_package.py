@@ -130,10 +130,10 @@ class LambdaPlatform:
     elf_machine: int
     platform_tags: tuple[str, ...] = ()
 
-    def pip_install_command(self, target: Path, requirements_file: Path, *, binary_only: bool = True) -> list[str]:
+    def pip_install_command(self, target: Path, requirements_file: Path) -> list[str]:
         command = [
             self.installer, "-m", "pip", "install",
-            "--only-binary=:all:" if binary_only else "--prefer-binary",
+            "--only-binary=:all:",
             "--no-compile",
             "--disable-pip-version-check",
             "--no-warn-script-location",
@@ -182,7 +182,7 @@ def host_platform() -> LambdaPlatform:
 @cache
 def local_platform() -> LambdaPlatform:
     """The local stack's workers: the interpreter running the stack, without its
-    site-packages. Not 3.13: the offline reader does not install there."""
+    site-packages."""
     machine = os.uname().machine
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     return LambdaPlatform(
@@ -222,20 +222,15 @@ class LayerSpec:
 
     name: str
     requirements_file: Path
-    # Wheels only, never an sdist built on this machine; only a layer that never
-    # leaves this machine may build one.
-    binary_only: bool = True
 
 
 @dataclass(frozen=True)
 class BundleSpec:
-    """What a group of functions runs: source packages, minus the parts those
-    functions never import on AWS, over one layer."""
+    """What a group of functions runs: source packages over one layer."""
 
     name: str
     packages: tuple[str, ...]
     layer: LayerSpec
-    excluded: tuple[str, ...] = ()
     source_root: Path = FUNCTIONS_ROOT
 
 
@@ -243,9 +238,6 @@ REGISTRY_BUNDLE = BundleSpec(
     name="album-registry",
     packages=("album_registry",),
     layer=LayerSpec("album-registry-deps", FUNCTIONS_ROOT / "album_registry" / "requirements.txt"),
-    # The offline reader needs OCR models, OpenCV and word lists (about 436 MiB on
-    # arm64) and cannot install for python3.13: on AWS, vision is Bedrock.
-    excluded=("album_registry/adapters/offline_vision",),
 )
 DURABLE_EXAMPLES_BUNDLE = BundleSpec(
     name="durable-examples",
@@ -253,20 +245,12 @@ DURABLE_EXAMPLES_BUNDLE = BundleSpec(
     layer=LayerSpec("durable-examples-deps", FUNCTIONS_ROOT / "durable_examples" / "requirements.txt"),
 )
 BUNDLES = (REGISTRY_BUNDLE, DURABLE_EXAMPLES_BUNDLE)
-# The local stack's extra layer for the functions that read shelf photos; with
-# it they run the registry code including the offline reader.
-OFFLINE_VISION_LAYER = LayerSpec(
-    "offline-vision-deps",
-    FUNCTIONS_ROOT / "album_registry" / "adapters" / "offline_vision" / "requirements.txt",
-    # names 0.3.0 (census first and last names) ships only as an sdist.
-    binary_only=False,
-)
 # What the Lambda runtime itself brings (its runtime interface client), for the
 # local stack's workers; no function archive carries it.
 LAMBDA_RUNTIME_LAYER = LayerSpec(
     "lambda-runtime-interface-client", PROJECT_ROOT / "local_aws" / "runtime-requirements.txt"
 )
-LAYERS = (*(bundle.layer for bundle in BUNDLES), OFFLINE_VISION_LAYER)
+LAYERS = tuple(bundle.layer for bundle in BUNDLES)
 
 
 @dataclass(frozen=True)
@@ -310,12 +294,12 @@ def build_layer(spec: LayerSpec, platform: LambdaPlatform, *, build_root: Path =
     """The layer of ``spec`` for ``platform``, built now or taken from the cache."""
     requirements = spec.requirements_file.read_bytes()
     pins = read_pins(spec.requirements_file)
-    key = _digest(_BUILDER_VERSION.encode(), platform.key.encode(), str(spec.binary_only).encode(), requirements)
+    key = _digest(_BUILDER_VERSION.encode(), platform.key.encode(), requirements)
     destination = build_root / "layers" / f"{spec.name}-{platform.key}-{key[:16]}"
 
     def stage(staging: Path) -> None:
         site = staging / LAYER_PREFIX
-        command = platform.pip_install_command(site, spec.requirements_file, binary_only=spec.binary_only)
+        command = platform.pip_install_command(site, spec.requirements_file)
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise DependencyInstallError(
@@ -352,8 +336,6 @@ def _source_files(spec: BundleSpec) -> Iterator[str]:
     for package in spec.packages:
         for relative in _tree_entries(spec.source_root, spec.source_root / package):
             if relative.rsplit("/", 1)[-1] in _SKIPPED_SOURCE_FILES:
-                continue
-            if any(relative == part or relative.startswith(part + "/") for part in spec.excluded):
                 continue
             yield relative
 

@@ -21,7 +21,6 @@ class PipelineArgs:
         *,
         settings: StackSettings,
         code: FunctionCode,
-        image_reader_code: FunctionCode,
         account_id: pulumi.Input[str],
         table_name: pulumi.Input[str],
         table_arn: pulumi.Input[str],
@@ -31,8 +30,6 @@ class PipelineArgs:
     ) -> None:
         self.settings = settings
         self.code = code
-        # The code of a function that reads shelf photos (locally, with the offline reader).
-        self.image_reader_code = image_reader_code
         self.account_id = account_id
         self.table_name = table_name
         self.table_arn = table_arn
@@ -58,20 +55,16 @@ class PipelineArgs:
     ) -> list[iam_policies.Statement]:
         """What a function running the registration steps may do: write its
         logs and traces, read and write the table, read uploads, and call the
-        configured Bedrock model when vision runs there."""
-        statements = [
+        configured Bedrock model."""
+        settings = self.settings
+        return [
             iam_policies.log_write_statement(log_group_arns),
             iam_policies.xray_statement(),
             iam_policies.table_statement(self.table_arn),
             iam_policies.upload_read_statement(self.bucket_arn, UPLOAD_PREFIX),
-        ]
-        settings = self.settings
-        if settings.uses_bedrock:
-            statements.append(
-                iam_policies.bedrock_statement(
-                    pulumi.Output.from_input(self.account_id).apply(
-                        lambda account: bedrock_model_arns(settings.bedrock_model_id, settings.region, account)
-                    )
+            iam_policies.bedrock_statement(
+                pulumi.Output.from_input(self.account_id).apply(
+                    lambda account: bedrock_model_arns(settings.bedrock_model_id, settings.region, account)
                 )
-            )
-        return statements
+            ),
+        ]

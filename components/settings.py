@@ -15,7 +15,6 @@ failedExecutionsAlarmThreshold failed executions per period that alarm      1
 dlqDepthAlarmThreshold         messages in a trigger DLQ that alarm         1
 alarmPeriodSeconds             period of both alarms                        300
 deployTarget                   ``aws``, or ``local`` for the local stack    aws
-visionProvider                 ``bedrock``, or ``offline`` (local only)     bedrock
 bedrockModelId                 model id or inference profile id             (constants)
 durableExecutionTimeoutSeconds a run's limit, both patterns; > validation   86400
 durableRetentionDays           durable execution history retention (1-90)   14
@@ -43,22 +42,10 @@ PROJECT_NAME = "vinyl-album-registry"
 RESOURCE_PREFIX = "vinyl"
 DEFAULT_REGION = "us-east-2"
 
-VISION_PROVIDERS = ("offline", "bedrock")
-BEDROCK_VISION_PROVIDER = "bedrock"
-OFFLINE_VISION_PROVIDER = "offline"
 DEPLOY_TARGETS = ("aws", "local")
 # The settings that take one of a few values: their key in the stack file, and the values.
-_CHOICES = {"vision_provider": ("visionProvider", VISION_PROVIDERS), "deploy_target": ("deployTarget", DEPLOY_TARGETS)}
+_CHOICES = {"deploy_target": ("deployTarget", DEPLOY_TARGETS)}
 AWS_DEPLOY_TARGET = "aws"
-# Why the offline reader is the local stack's alone (figures: ENGINE-NOTES.md).
-OFFLINE_ON_AWS_REFUSAL = (
-    "visionProvider 'offline' cannot run on AWS Lambda: the offline reader's OCR models, "
-    "OpenCV and word lists come to about 436 MiB unzipped on arm64, over Lambda's 250 MB "
-    "limit for a function and its layers, and rapidocr_onnxruntime 1.4.4 does not install "
-    "on the python3.13 runtime (it requires Python < 3.13). Use visionProvider: bedrock "
-    "with bedrockModelId set to a model your account can invoke; the offline reader is "
-    "what the local stack runs."
-)
 
 # Stack names go into bucket names: lowercase letters, digits and dashes only.
 _STACK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")
@@ -105,7 +92,6 @@ class StackSettings(BaseModel):
     dlq_depth_alarm_threshold: int = Field(default=1, ge=1)
     alarm_period_seconds: int = Field(default=300, ge=60)
     deploy_target: str = AWS_DEPLOY_TARGET
-    vision_provider: str = BEDROCK_VISION_PROVIDER
     bedrock_model_id: str = constants.DEFAULT_BEDROCK_MODEL_ID
     durable_execution_timeout_seconds: int = Field(default=86400, le=31_622_400)
     durable_retention_days: int = Field(default=14, ge=1, le=90)
@@ -122,19 +108,13 @@ class StackSettings(BaseModel):
             )
         return stack
 
-    @field_validator("vision_provider", "deploy_target")
+    @field_validator("deploy_target")
     @classmethod
     def _known_choice(cls, value: str, info: ValidationInfo) -> str:
         key, choices = _CHOICES[info.field_name]
         if value not in choices:
             raise ValueError(f"{key} must be one of {', '.join(choices)}")
         return value
-
-    @model_validator(mode="after")
-    def _offline_vision_stays_local(self) -> StackSettings:
-        if self.deploys_to_aws and self.vision_provider == OFFLINE_VISION_PROVIDER:
-            raise ValueError(OFFLINE_ON_AWS_REFUSAL)
-        return self
 
     @model_validator(mode="after")
     def _durable_outlives_validation(self) -> StackSettings:
@@ -156,10 +136,6 @@ class StackSettings(BaseModel):
     def deploys_to_aws(self) -> bool:
         return self.deploy_target == AWS_DEPLOY_TARGET
 
-    @property
-    def uses_bedrock(self) -> bool:
-        return self.vision_provider == BEDROCK_VISION_PROVIDER
-
 
 # Config keys in the project namespace, mapped to the settings fields they set.
 _PROJECT_KEYS = {
@@ -169,7 +145,6 @@ _PROJECT_KEYS = {
     "failedExecutionsAlarmThreshold": "failed_executions_alarm_threshold",
     "dlqDepthAlarmThreshold": "dlq_depth_alarm_threshold",
     "alarmPeriodSeconds": "alarm_period_seconds",
-    "visionProvider": "vision_provider",
     "bedrockModelId": "bedrock_model_id",
     "durableExecutionTimeoutSeconds": "durable_execution_timeout_seconds",
     "durableRetentionDays": "durable_retention_days",
@@ -180,9 +155,30 @@ _PROJECT_KEYS = {
 }
 
 
+class RetiredSettingError(ValueError):
+    """A stack file still sets a key the program no longer reads."""
+
+    def __init__(self, *, key: str, reason: str) -> None:
+        super().__init__(f"{PROJECT_NAME}:{key} is no longer a setting: {reason}. Remove it from the stack file.")
+        self.key = key
+
+
+# Keys an older stack file may hold, and why they went: silently ignoring one
+# would leave its owner believing it still has an effect.
+_RETIRED_KEYS = {
+    "visionProvider": (
+        "the functions always read covers through Bedrock's Converse API, and the local "
+        "stack answers that API with its offline reader (no local-only code ships)"
+    ),
+}
+
+
 def load_settings() -> StackSettings:
     """Read the current stack's configuration; unset keys keep their defaults."""
     project = pulumi.Config(PROJECT_NAME)
+    for key, reason in _RETIRED_KEYS.items():
+        if project.get(key) is not None:
+            raise RetiredSettingError(key=key, reason=reason)
     aws = pulumi.Config("aws")
     values: dict[str, Any] = {"stack": pulumi.get_stack()}
     region = aws.get("region")
@@ -239,7 +235,6 @@ def lambda_environment(
     environment: dict[str, pulumi.Input[str]] = {
         constants.TABLE_NAME_ENV: table_name,
         constants.BUCKET_NAME_ENV: bucket_name,
-        constants.VISION_PROVIDER_ENV: settings.vision_provider,
         constants.BEDROCK_MODEL_ID_ENV: settings.bedrock_model_id,
         constants.VALIDATION_TIMEOUT_SECONDS_ENV: str(settings.validation_timeout_seconds),
         constants.PRICE_AGENT_CONCURRENCY_ENV: str(settings.price_agent_concurrency),

@@ -73,7 +73,7 @@ class StepFunctionsPipeline(pulumi.ComponentResource):
                 function_name=function_names[task.suffix],
                 handler=task.handler,
                 description=f"Step Functions task: {task.suffix}",
-                code=args.image_reader_code if task.reads_images else args.code,
+                code=args.code,
                 role_arn=(price_access if task.prices else task_access).role.arn,
                 log_group=self.log_groups[task.suffix],
                 environment=args.environment(WorkflowType.STEP_FUNCTIONS, service="step-functions-pipeline", prices=task.prices),

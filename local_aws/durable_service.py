@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote
+from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode
 
 from aws_durable_execution_sdk_python_testing.runner import WebRunner, WebRunnerConfig
 from aws_durable_execution_sdk_python_testing.stores.base import StoreType
@@ -89,6 +89,23 @@ class _RunnerCall:
     reshape_answer: Callable[[bytes], bytes] | None = None
 
 
+def _runner_query(query: str) -> str:
+    """A listing's query string in the runner's names: AWS's ``Statuses`` is its ``StatusFilter``.
+
+    The runner filters by one status; a listing asked for several is refused
+    rather than answered for the first alone.
+    """
+    pairs = parse_qsl(query, keep_blank_values=True)
+    statuses = [value for name, value in pairs if name == "Statuses"]
+    if not statuses:
+        return query
+    if len(statuses) > 1:
+        raise InvalidParameterValueError(
+            parameter="Statuses", reason=f"the local stack lists one status at a time, not {len(statuses)}"
+        )
+    return urlencode([("StatusFilter" if name == "Statuses" else name, value) for name, value in pairs])
+
+
 class LocalDurableService:
     def __init__(
         self, *, data_dir: Path, lambda_endpoint: str, invocation_workers: int, versions: FunctionVersions
@@ -140,6 +157,7 @@ class LocalDurableService:
         body = environ["wsgi.input"].read(length) if length else b""
         # Durable execution ARNs hold '/': route on the raw URI, never PATH_INFO.
         path, _, query = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ["PATH_INFO"]).partition("?")
+        query = _runner_query(query)
         call = self._runner_call(path, query, body)
         headers = {
             name[5:].replace("_", "-").title(): value

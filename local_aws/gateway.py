@@ -2,7 +2,8 @@
 
 Lambda ``Invoke`` goes to a Lambda runtime (the stack's workers), or starts a
 durable execution; the durable-execution API (every ``/2025-12-01/`` route) to
-the official local runner; everything else to moto's server backends.
+the official local runner; Bedrock's Converse to the offline reader; everything
+else to moto's server backends.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from moto.core.config import default_user_config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from local_aws.bedrock_runtime import LocalBedrockRuntime
 from local_aws.dynamodb_transactions import install_item_rollback
 from local_aws.lambda_runtime import (
     InvalidParameterValueError,
@@ -69,6 +71,7 @@ class LocalGateway:
         durable_api: WsgiApp | None = None,
         durable_invoke: DurableInvokeRoute | None = None,
         object_created: Callable[[str, str, str | None, int], None] | None = None,
+        bedrock: LocalBedrockRuntime | None = None,
     ) -> None:
         enable_state_machine_execution()
         install_item_rollback()
@@ -77,6 +80,7 @@ class LocalGateway:
         self._durable_api = durable_api
         self._durable_invoke = durable_invoke
         self._object_created = object_created
+        self._bedrock = bedrock
         self._dynamodb_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -92,6 +96,10 @@ class LocalGateway:
             return _error(start_response, HTTPStatus.NOT_FOUND, "ResourceNotFoundException", str(error))
         except InvalidParameterValueError as error:
             return _error(start_response, HTTPStatus.BAD_REQUEST, "InvalidParameterValueException", str(error))
+        if self._bedrock is not None:
+            answered = self._bedrock.serve(environ, start_response)
+            if answered is not None:
+                return answered
         if self._object_created is not None and _is_s3_object_write(environ):
             return self._s3_write(environ, start_response)
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):

@@ -174,9 +174,7 @@ class InvocationGauge:
 
 class LocalLambdaRuntime:
     """At most ``concurrency`` handlers run at once; further invocations wait
-    for a slot, as Lambda holds events beyond a function's concurrency. On a
-    small machine this keeps a burst of uploads from running hundreds of OCR
-    passes (and their memory) side by side."""
+    for a slot, as Lambda holds events beyond a function's concurrency."""
 
     def __init__(self, concurrency: int = DEFAULT_CONCURRENCY) -> None:
         self._handlers: dict[str, str] = {}

@@ -47,12 +47,12 @@ RUNTIME_API = "/2018-06-01/runtime"
 UNHANDLED = "Unhandled"
 # How long a worker may take to start and import its handler before it is
 # taken for dead; Lambda's own init phase is limited to 10 s, but a cold
-# interpreter on a loaded 2-core machine may need longer for the OCR models.
+# interpreter on a loaded 2-core machine may need longer.
 INIT_GRACE_SECONDS = 60.0
 DEFAULT_IDLE_SECONDS = 300.0
 # Workers run below the stack's own priority. On AWS the engines, S3 and
 # DynamoDB never share a CPU with the functions; here they share two cores,
-# and a stack starved by twenty OCR workers made every transition, checkpoint
+# and a stack starved by twenty busy workers made every transition, checkpoint
 # and PutObject wait behind them, which no engine does on AWS.
 WORKER_NICENESS = 10
 

@@ -46,6 +46,7 @@ from album_registry.domain.registration import FINAL_STATUSES
 from album_registry.domain.validation import submit_validation
 from album_registry.handlers import durable_pipeline
 from album_registry.handlers.upload_event import upload_from_event
+from local_aws.bedrock_runtime import LocalBedrockRuntime
 from local_aws.gateway import GatewayServer, LocalGateway
 from local_aws.lambda_runtime import (
     ACCOUNT_ID,
@@ -65,6 +66,12 @@ from statemachine import TASK_FUNCTIONS, render_definition
 
 # The durable runner's own default execution timeout; the state machine gets the same.
 DEFAULT_EXECUTION_TIMEOUT_SECONDS = 300
+
+
+@functools.cache
+def shared_bedrock_runtime() -> LocalBedrockRuntime:
+    """One pool of offline readers for every harness in this process: their models load once."""
+    return LocalBedrockRuntime().start()
 
 
 
@@ -116,7 +123,6 @@ class LocalPipelines:
         prefix: str = "local",
         validation_timeout_seconds: int = constants.DEFAULT_VALIDATION_TIMEOUT_SECONDS,
         price_agent_concurrency: int = constants.DEFAULT_PRICE_AGENT_CONCURRENCY,
-        vision_provider: str = constants.DEFAULT_VISION_PROVIDER,
         fault_injection: str | None = None,
         discogs_token: str | None = None,
         execution_timeout_seconds: int = DEFAULT_EXECUTION_TIMEOUT_SECONDS,
@@ -137,7 +143,6 @@ class LocalPipelines:
         self._environment = {
             constants.TABLE_NAME_ENV: self.table_name,
             constants.BUCKET_NAME_ENV: self.bucket_name,
-            constants.VISION_PROVIDER_ENV: vision_provider,
             constants.VALIDATION_TIMEOUT_SECONDS_ENV: str(validation_timeout_seconds),
             constants.PRICE_AGENT_CONCURRENCY_ENV: str(price_agent_concurrency),
             constants.FAULT_INJECTION_ENV: fault_injection or "",
@@ -340,7 +345,7 @@ class LocalPipelines:
         return f"{self._prefix}-{function}"
 
     def _endpoint_app(self) -> Any:
-        gateway = LocalGateway(self.runtime)
+        gateway = LocalGateway(self.runtime, bedrock=shared_bedrock_runtime())
         if not self._throttled_price_writes:
             return gateway
         self.price_write_faults = ThrottledPriceWrites(gateway, album_indexes=self._throttled_price_writes)

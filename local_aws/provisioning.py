@@ -17,9 +17,8 @@ from local_aws.pulumi_program import run_program
 LOCAL_STACK_NAME = "local"
 LOCAL_PROJECT_CONFIG: dict[str, object] = {
     "aws:region": REGION,
-    # The local stack runs this machine's twin of the code, and the offline reader.
+    # The local stack runs this machine's twin of the code.
     "vinyl-album-registry:deployTarget": "local",
-    "vinyl-album-registry:visionProvider": "offline",
 }
 
 

@@ -6,9 +6,16 @@ On AWS, Step Functions sends "Step Functions Execution Status Change" (source
 (``components/run_endings.py``) act on them. moto's Step Functions and the
 durable runner publish nothing, so this watcher follows the runs of the given
 state machines and durable functions through their APIs and, when one reaches
-an end, publishes the event AWS would (to the local trigger, which matches it
-against the stack's rules). Each run's end is published once; runs that had
-ended before the watcher started (a restarted stack's) are not published again.
+an end without success, publishes the event AWS would (to the local trigger,
+which matches it against the stack's rules). Each run's end is published once;
+runs that had ended before the watcher started (a restarted stack's) are not
+published again.
+
+Only the ends the program's rules act on are followed (failed, timed out,
+aborted or stopped), each asked for by status: the engines filter by status
+themselves, so a look costs the same after a thousand successful runs as
+after one. Listing every run each time made each look, and the memory it
+churned, grow with every workflow the stack had run.
 """
 
 from __future__ import annotations
@@ -21,8 +28,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from album_registry.handlers.run_endings import (
+    DURABLE_FAILED_STATUSES,
     DURABLE_SOURCE,
     DURABLE_STATUS_CHANGE,
+    STEP_FUNCTIONS_FAILED_STATUSES,
     STEP_FUNCTIONS_SOURCE,
     STEP_FUNCTIONS_STATUS_CHANGE,
 )
@@ -30,7 +39,6 @@ from album_registry.handlers.run_endings import (
 from local_aws.lambda_runtime import ACCOUNT_ID, REGION
 
 logger = logging.getLogger(__name__)
-RUNNING = "RUNNING"
 DEFAULT_INTERVAL_SECONDS = 0.5
 
 
@@ -149,16 +157,20 @@ class RunStatusEvents:
 
     def _ended_runs(self) -> Iterator[tuple[str, Callable[[], dict[str, Any]]]]:
         """Each ended run's ARN, and how to build its event (read only when published)."""
+        listing = self._step_functions.get_paginator("list_executions")
         for state_machine in self._state_machines():
-            pages = self._step_functions.get_paginator("list_executions").paginate(stateMachineArn=state_machine)
-            for execution in (item for page in pages for item in page["executions"]):
-                if execution["status"] != RUNNING:
+            for status in STEP_FUNCTIONS_FAILED_STATUSES:
+                pages = listing.paginate(stateMachineArn=state_machine, statusFilter=status)
+                for execution in (item for page in pages for item in page["executions"]):
                     arn = execution["executionArn"]
                     yield arn, lambda arn=arn: step_functions_status_event(
                         self._step_functions.describe_execution(executionArn=arn)
                     )
+        durable_listing = self._lambda.get_paginator("list_durable_executions_by_function")
         for function in self._durable_functions():
-            pages = self._lambda.get_paginator("list_durable_executions_by_function").paginate(FunctionName=function)
-            for execution in (item for page in pages for item in page.get("DurableExecutions", [])):
-                if execution["Status"] != RUNNING:
-                    yield execution["DurableExecutionArn"], lambda execution=execution: durable_status_event(execution)
+            for status in DURABLE_FAILED_STATUSES:
+                pages = durable_listing.paginate(FunctionName=function, Statuses=[status])
+                for execution in (item for page in pages for item in page.get("DurableExecutions", [])):
+                    # The official runner's own API (the in-process harness's) ignores Statuses.
+                    if execution["Status"] == status:
+                        yield execution["DurableExecutionArn"], lambda execution=execution: durable_status_event(execution)

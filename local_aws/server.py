@@ -2,9 +2,10 @@
 
 Made of real engines: moto's server backends (S3, DynamoDB, Step Functions
 with execution on, EventBridge, SQS, IAM, CloudWatch Logs, Secrets Manager),
-the official durable-execution runner with its sqlite store, and Lambda
+the official durable-execution runner with its sqlite store, Lambda
 workers: each function runs from its built archive and layers in
-``awslambdaric`` processes (``lambda_workers``). The stack is provisioned from
+``awslambdaric`` processes (``lambda_workers``), and Bedrock's Converse API
+answered by the offline reader (``bedrock_runtime``). The stack is provisioned from
 the Pulumi program itself, run under mocks (see ``provisioner``).
 """
 
@@ -23,6 +24,7 @@ import sys
 
 import boto3
 
+from local_aws.bedrock_runtime import LocalBedrockRuntime
 from local_aws.durable_service import LocalDurableService
 from local_aws.gateway import GatewayServer, LocalGateway
 from local_aws.lambda_runtime import REGION
@@ -39,8 +41,7 @@ SAVE_INTERVAL_SECONDS = 5.0
 # How often the engines' runs are looked at for ends to publish.
 RUN_STATUS_INTERVAL_SECONDS = 1.0
 # Execution environments per function. Lambda's default account limit is far
-# higher; here memory is the bound (a worker reading photos holds the OCR
-# models, about 0.4 GB).
+# higher; here memory is the bound.
 DEFAULT_FUNCTION_CONCURRENCY = 10
 
 
@@ -81,6 +82,7 @@ class LocalStack:
         )
         self._server: GatewayServer | None = None
         self._durable: LocalDurableService | None = None
+        self.bedrock = LocalBedrockRuntime()
         self._saver: PeriodicSaver | None = None
         self._snapshots = BackendSnapshots(data_dir)
         self.deployment: LocalDeployment | None = None
@@ -111,6 +113,7 @@ class LocalStack:
             durable_api=self._durable.forward,
             durable_invoke=self._durable.route_invoke,
             object_created=self._object_created,
+            bedrock=self.bedrock.start(),
         )
         self._server = GatewayServer(with_stack_api(gateway, self.runtime), port=self._port).start()
         self._use_this_endpoint()
@@ -156,6 +159,7 @@ class LocalStack:
         if self._durable is not None:
             self._durable.stop()
         self.runtime.stop()
+        self.bedrock.stop()
         if self._server is not None:
             self._server.stop()
         (self._data_dir / STATE_FILE).unlink(missing_ok=True)

@@ -17,8 +17,6 @@ class TaskFunction:
     placeholder: str
     # Prices albums, so reads the Discogs token: a role and an environment of its own.
     prices: bool = False
-    # Reads shelf photos, so runs the image reader's code.
-    reads_images: bool = False
 
     @property
     def handler(self) -> str:
@@ -27,7 +25,7 @@ class TaskFunction:
 
 TASK_FUNCTIONS = (
     TaskFunction("prepare-execution", "prepare_execution_handler", "PrepareExecutionFunctionArn"),
-    TaskFunction("process-image", "process_image_handler", "ProcessImageFunctionArn", reads_images=True),
+    TaskFunction("process-image", "process_image_handler", "ProcessImageFunctionArn"),
     TaskFunction("open-validation", "open_validation_handler", "OpenValidationFunctionArn"),
     TaskFunction("apply-validation", "apply_validation_handler", "ApplyValidationFunctionArn"),
     TaskFunction("estimate-price", "estimate_price_handler", "EstimatePriceFunctionArn", prices=True),

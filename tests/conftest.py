@@ -10,7 +10,10 @@ import pytest
 from hypothesis import settings
 from moto import mock_aws
 
+from album_registry.adapters.bedrock_vision import BedrockVisionProvider
+from local_aws.pipelines import shared_bedrock_runtime
 from local_aws.provisioning import create_registry_table
+from tests.local_bedrock import bedrock_provider, serve_bedrock
 
 settings.register_profile("project", max_examples=100, deadline=None)
 settings.load_profile("project")
@@ -35,3 +38,17 @@ def dynamodb_table(aws: None) -> str:
     name = "albums-test"
     create_registry_table(boto3.client("dynamodb"), name)
     return name
+
+
+@pytest.fixture(scope="session")
+def local_bedrock_endpoint() -> Iterator[str]:
+    """Bedrock's Converse API on a loopback port, answered by the local stack's offline reader."""
+    server = serve_bedrock(shared_bedrock_runtime())
+    yield server.endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def bedrock_vision(local_bedrock_endpoint: str) -> BedrockVisionProvider:
+    """The functions' own vision provider, asking the local stack's Bedrock."""
+    return bedrock_provider(local_bedrock_endpoint)

@@ -351,7 +351,7 @@ def _claim(report: BenchReport) -> str:
 What decides it, largest first (USD for {claim.workflows:,} workflows): the orchestration price (transitions at
 {_usd(report.price_table.step_functions_state_transition.usd)} against operations at
 {_usd(report.price_table.durable_operation.usd)}), the Lambda requests each pattern makes, and the costs both share,
-which dilute the share saved (on AWS the vision model's tokens, not measured by a local run).</p>
+which dilute the share saved (the vision model's tokens among them; on a local run, the local Bedrock's estimate of them).</p>
 {_table(["part", "Step Functions", "durable functions", "durable saves"], rows, table_id="claim-parts")}"""
 
 

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from album_registry.constants import BEDROCK_MODEL_ID_ENV, DEFAULT_BEDROCK_MODEL_ID, VISION_PROVIDER_ENV
+from album_registry.constants import BEDROCK_MODEL_ID_ENV, DEFAULT_BEDROCK_MODEL_ID
 from album_registry.domain.errors import ImageRejectedError, VisionOutputError, VisionUnavailableError
 from album_registry.domain.ports import VisionProvider
 from album_registry.domain.vision import extract_albums
@@ -42,7 +42,7 @@ def _provider_factory(name: str) -> Callable[[], VisionProvider]:
         return build_bedrock
 
     def build_offline() -> VisionProvider:
-        from album_registry.adapters.offline_vision import OfflineVisionProvider
+        from local_aws.offline_vision import OfflineVisionProvider
 
         return OfflineVisionProvider()
 
@@ -55,7 +55,7 @@ def _fail(command: str, reason: str, code: int) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from album_registry.adapters.offline_vision import check_image_size
+    from local_aws.offline_vision import check_image_size
 
     path = Path(args.image)
     if not path.is_file():
@@ -122,19 +122,17 @@ def _generate_holdout(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    default_provider = os.environ.get(VISION_PROVIDER_ENV, "offline")
-    if default_provider not in _PROVIDERS:
-        default_provider = "offline"
-
     extract = subparsers.add_parser("extract", help="read the six albums on a shelf photo")
     extract.add_argument("image", help="a JPEG, PNG, GIF or WebP photo, at most 20 MB")
-    extract.add_argument("--provider", choices=_PROVIDERS, default=default_provider)
+    extract.add_argument("--provider", choices=_PROVIDERS, default="offline",
+                         help="offline: the local stack's reader, in this process; bedrock: the Converse API at AWS_ENDPOINT_URL or AWS")
     extract.add_argument("--json", action="store_true", help='print only {"albums": [...]}')
     extract.set_defaults(handler=_extract)
 
     evaluate = subparsers.add_parser("eval-vision", help="measure a vision provider on a labelled photo set")
     evaluate.add_argument("directory", help="photos and the truth.json written by `albums samples generate`")
-    evaluate.add_argument("--provider", choices=_PROVIDERS, default=default_provider)
+    evaluate.add_argument("--provider", choices=_PROVIDERS, default="offline",
+                         help="offline: the local stack's reader, in this process; bedrock: the Converse API at AWS_ENDPOINT_URL or AWS")
     evaluate.set_defaults(handler=_eval_vision)
 
     samples = subparsers.add_parser("samples", help="synthetic shelf photos with a truth file")

@@ -3,7 +3,8 @@
 Handlers call ``registration()``; everything is created once per process
 (Lambda container, or the local stack's in-process runtime), from
 ``Settings``. Locally only the endpoints differ: boto3 reads
-``AWS_ENDPOINT_URL`` by itself.
+``AWS_ENDPOINT_URL`` by itself, and the local stack answers Bedrock's
+Converse API with its offline reader.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from album_registry.adapters.bedrock_vision import BEDROCK_CLIENT_CONFIG, BedrockVisionProvider
 from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
 from album_registry.adapters.engine_resumer import Boto3EngineResumer
 from album_registry.adapters.engine_runs import Boto3EngineRuns
@@ -24,17 +26,10 @@ from album_registry.adapters.s3_image_links import SIGV4, S3PresignedImageLinks
 from album_registry.adapters.s3_image_store import S3ImageStore
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.catalog import load_album_catalog
-from album_registry.domain.models import ExtractedAlbum
-from album_registry.domain.ports import DiscogsTokenSource, PriceEstimator, VisionProvider
+from album_registry.domain.ports import DiscogsTokenSource, PriceEstimator
 from album_registry.domain.price_estimator import OfflinePriceEstimator
 from album_registry.domain.registration import AlbumRegistration
 from album_registry.settings import Settings
-
-
-class UnknownVisionProviderError(Exception):
-    def __init__(self, *, name: str) -> None:
-        super().__init__(f"VISION_PROVIDER {name!r} is not one of: offline, bedrock")
-        self.name = name
 
 
 @cache
@@ -60,7 +55,12 @@ def registration() -> AlbumRegistration:
         repository=faults.wrap_repository(repository()),
         clock=SystemClock(),
         images=S3ImageStore(boto3.client("s3")),
-        vision=faults.wrap_vision(VisionOnFirstRead(settings().vision_provider)),
+        vision=faults.wrap_vision(
+            BedrockVisionProvider(
+                client=boto3.client("bedrock-runtime", config=BEDROCK_CLIENT_CONFIG),
+                model_id=settings().bedrock_model_id,
+            )
+        ),
         prices=faults.wrap_prices(price_estimator()),
     )
 
@@ -114,36 +114,3 @@ def price_estimator() -> PriceEstimator:
     return DiscogsWhileTokenSet(
         tokens=tokens, without_token=offline, base_url=settings().discogs_base_url or DISCOGS_API
     )
-
-
-class VisionOnFirstRead:
-    """The configured vision provider, built when a photo is first read.
-
-    Every registry function shares this object graph, but only the functions
-    that read photos carry the provider's libraries (locally, the offline
-    reader's layer), so the others must never import them.
-    """
-
-    def __init__(self, provider_name: str) -> None:
-        self.name = provider_name
-        self._provider: VisionProvider | None = None
-
-    def read_covers(self, image: bytes) -> list[ExtractedAlbum]:
-        if self._provider is None:
-            self._provider = vision_provider(self.name)
-        return self._provider.read_covers(image)
-
-
-def vision_provider(name: str) -> VisionProvider:
-    if name == "offline":
-        from album_registry.adapters.offline_vision import OfflineVisionProvider
-
-        return OfflineVisionProvider(catalog=load_album_catalog())
-    if name == "bedrock":
-        from album_registry.adapters.bedrock_vision import BEDROCK_CLIENT_CONFIG, BedrockVisionProvider
-
-        return BedrockVisionProvider(
-            client=boto3.client("bedrock-runtime", config=BEDROCK_CLIENT_CONFIG),
-            model_id=settings().bedrock_model_id,
-        )
-    raise UnknownVisionProviderError(name=name)

@@ -12,7 +12,6 @@ from album_registry import constants
 class Settings:
     table_name: str
     bucket_name: str | None
-    vision_provider: str
     bedrock_model_id: str
     validation_timeout_seconds: int
     price_agent_concurrency: int
@@ -26,9 +25,6 @@ class Settings:
         return cls(
             table_name=environment[constants.TABLE_NAME_ENV],
             bucket_name=environment.get(constants.BUCKET_NAME_ENV),
-            vision_provider=environment.get(
-                constants.VISION_PROVIDER_ENV, constants.DEFAULT_VISION_PROVIDER
-            ),
             bedrock_model_id=environment.get(
                 constants.BEDROCK_MODEL_ID_ENV, constants.DEFAULT_BEDROCK_MODEL_ID
             ),

@@ -134,7 +134,12 @@ def test_report_costs_are_recomputed_from_measurements_and_prices(bench_run, rep
     for section in (sf, ldf):
         usage = section["usagePerWorkflow"]
         assert usage["s3_put_requests"] == 1 and usage["s3_get_requests"] == 1
-        assert usage["bedrock_input_tokens"] == 0  # offline vision
+        # Each workflow reads its photo once through Bedrock's API (the stack's reader answers it).
+        assert usage["bedrock_input_tokens"] > 0 and usage["bedrock_output_tokens"] > 0
+        assert section["costPerWorkflow"]["ai"] == pytest.approx(
+            usage["bedrock_input_tokens"] * PRICES.bedrock_input_token.usd
+            + usage["bedrock_output_tokens"] * PRICES.bedrock_output_token.usd
+        )
         total = section["costPerWorkflow"]["total"]
         parts = sum(section["costPerWorkflow"][part] for part in ("orchestration", "compute", "storage", "ai"))
         assert total == pytest.approx(parts)

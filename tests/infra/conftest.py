@@ -29,5 +29,4 @@ def assumed_role_run() -> ProgramRun:
     config["aws:assumeRoles"] = [
         {"roleArn": f"arn:aws:iam::{ASSUMED_ACCOUNT_ID}:role/deployer", "sessionName": "vinyl-bench"}
     ]
-    config[f"{PROJECT}:visionProvider"] = "bedrock"
     return run_program("bench", config)

@@ -38,12 +38,12 @@ def test_deploy_check_passes_on_the_dev_stack_as_shipped_one_line_per_check(caps
 
 def test_deploy_check_reports_a_stack_the_program_refuses_and_stops_there() -> None:
     config = stack_file_config("dev")
-    config[f"{PROJECT}:visionProvider"] = "offline"
+    config[f"{PROJECT}:visionProvider"] = "offline"  # a key older stack files hold
     printed: list[str] = []
     assert print_results(run_checks("dev", config), printed.append) is False
     program_line = next(index for index, line in enumerate(printed) if line[5:].startswith("program"))
     assert printed[program_line].startswith("FAIL")
-    assert "250 MB" in printed[program_line + 1]
+    assert "visionProvider is no longer a setting" in printed[program_line + 1]
     # Nothing after the program runs on a program that did not run.
     assert not [line for line in printed[program_line + 1:] if line.startswith(("ok", "FAIL"))]
 

@@ -16,7 +16,8 @@ import pytest
 
 from albums.deploy_check.lambda_checks import size_findings
 from local_aws.declared_functions import DeclaredFunction, declared_functions
-from local_aws.pulumi_program import ProgramRun
+from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
+from local_aws.pulumi_program import ProgramRun, run_program
 from components.lambda_package import REGISTRY_BUNDLE, build_code, read_artifact
 
 
@@ -42,8 +43,16 @@ def test_registry_functions_carry_the_registry_archive_and_its_layer(dev_functio
     for function in registry:
         assert function.code == registry_code
         assert function.layer_specs == (REGISTRY_BUNDLE.layer,)
-        # The offline reader stays out of what AWS runs.
-        assert not (function.code.tree / "album_registry" / "adapters" / "offline_vision").exists()
+
+
+def test_the_local_stack_runs_the_code_archives_aws_runs(dev_run: ProgramRun) -> None:
+    """One archive per function for both targets: only the layers' platform differs."""
+    local = run_program(LOCAL_STACK_NAME, dict(LOCAL_PROJECT_CONFIG))
+
+    def archives(run: ProgramRun) -> dict[str, str]:
+        return {f.name: f.inputs["sourceCodeHash"] for f in run.of_type("aws:lambda/function:Function")}
+
+    assert archives(local) == archives(dev_run)
 
 
 def test_every_layer_is_built_for_arm64_and_published_for_python313(dev_run: ProgramRun) -> None:

@@ -132,9 +132,11 @@ def test_bedrock_is_granted_on_the_configured_model_to_the_pipelines_only(
         assert statement["Resource"] == bedrock_model_arns(model_id, run.region, run.account_id)
 
 
-def test_the_local_stack_reads_covers_offline_and_grants_no_bedrock() -> None:
+def test_the_local_stack_grants_bedrock_as_aws_does() -> None:
+    """Locally too the functions read covers through Bedrock (the stack answers it): same grants."""
     local = run_program(LOCAL_STACK_NAME, dict(LOCAL_PROJECT_CONFIG))
-    assert not [name for name, s in _statements(local) if s.get("Sid") == BEDROCK_SID]
+    granted = sorted(name for name, s in _statements(local) if s.get("Sid") == BEDROCK_SID)
+    assert granted == ["durable-policy", "step-functions-task-policy"]
 
 
 def test_roles_trust_only_their_service(dev_run: ProgramRun) -> None:

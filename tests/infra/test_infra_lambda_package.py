@@ -59,7 +59,6 @@ def source_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _write(root / "fixturepkg" / "handlers.py", "def handler(event, context):\n    return event\n")
     _write(root / "fixturepkg" / "prices.json", "{}")
     _write(root / "fixturepkg" / "requirements.txt", "tinydep==1.0\n")
-    _write(root / "fixturepkg" / "local_only" / "reader.py", "import cv2\n")
     _write(root / "fixturepkg" / "tests" / "test_handlers.py", "def test(): pass\n")
     _write(root / "fixturepkg" / "__pycache__" / "handlers.cpython-313.pyc", b"\x00")
     _write(root / "fixturepkg" / "stale.pyc", b"\x00")
@@ -72,7 +71,6 @@ def _fixture_bundle(source_root: Path, requirements: Path) -> BundleSpec:
         name="fixture",
         packages=("fixturepkg",),
         layer=LayerSpec("fixture-deps", requirements),
-        excluded=("fixturepkg/local_only",),
         source_root=source_root,
     )
 
@@ -112,7 +110,7 @@ def local_wheels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 HOST_LIKE = LambdaPlatform(key="test-x86_64", installer=AWS_PLATFORM.installer, python_version="3", elf_machine=ELF_MACHINE_X86_64)
 
 
-def test_code_archive_holds_the_packages_without_tests_caches_or_excluded_parts(source_root: Path, tmp_path: Path) -> None:
+def test_code_archive_holds_the_packages_without_tests_or_caches(source_root: Path, tmp_path: Path) -> None:
     code = build_code(_fixture_bundle(source_root, source_root / "fixturepkg" / "requirements.txt"), build_root=tmp_path)
     assert _names(code.zip_path) == ["fixturepkg/__init__.py", "fixturepkg/handlers.py", "fixturepkg/prices.json"]
     assert sorted(p.relative_to(code.tree).as_posix() for p in code.tree.rglob("*") if p.is_file()) == _names(code.zip_path)

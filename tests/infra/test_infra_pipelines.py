@@ -66,7 +66,6 @@ def test_environments_come_from_the_constants(dev_run: ProgramRun) -> None:
     common = {
         constants.TABLE_NAME_ENV: "vinyl-dev-albums",
         constants.BUCKET_NAME_ENV: dev_run.exports["bucketName"],
-        constants.VISION_PROVIDER_ENV: "bedrock",
         constants.BEDROCK_MODEL_ID_ENV: constants.DEFAULT_BEDROCK_MODEL_ID,
         constants.VALIDATION_TIMEOUT_SECONDS_ENV: "3600",
         constants.PRICE_AGENT_CONCURRENCY_ENV: "6",

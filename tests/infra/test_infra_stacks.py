@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from album_registry import constants
 from albums.stack_outputs import REQUIRED_KEYS, StackOutputs
-from components.settings import StackSettings, bedrock_model_arns
+from components.settings import RetiredSettingError, StackSettings, bedrock_model_arns
 from local_aws.pulumi_program import (
     ASSUMED_ACCOUNT_ID,
     PROJECT,
@@ -122,7 +122,6 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.validation_timeout_seconds == constants.DEFAULT_VALIDATION_TIMEOUT_SECONDS
     assert settings.price_agent_concurrency == constants.DEFAULT_PRICE_AGENT_CONCURRENCY
     assert settings.deploy_target == "aws"
-    assert settings.vision_provider == "bedrock"
     assert settings.durable_execution_timeout_seconds == 86400
     assert settings.durable_retention_days == 14
     assert settings.assume_roles == ()
@@ -141,27 +140,26 @@ def test_bedrock_arns_for_a_profile_and_for_a_plain_model() -> None:
 @pytest.mark.parametrize("stack", ["dev", "bench"])
 def test_both_stacks_read_covers_with_the_bedrock_model_their_file_names(stack: str, request: pytest.FixtureRequest) -> None:
     config = stack_file_config(stack)
-    assert config[f"{PROJECT}:visionProvider"] == "bedrock"
     run: ProgramRun = request.getfixturevalue(f"{stack}_run")
     for function in run.of_type("aws:lambda/function:Function"):
         if not function.inputs["handler"].startswith("album_registry."):
             continue
         variables = function.inputs["environment"]["variables"]
-        assert variables[constants.VISION_PROVIDER_ENV] == "bedrock"
         assert variables[constants.BEDROCK_MODEL_ID_ENV] == config[f"{PROJECT}:bedrockModelId"]
 
 
-def test_the_offline_reader_is_refused_for_an_aws_stack_and_says_why() -> None:
+@pytest.mark.parametrize("provider", ["offline", "bedrock"])
+def test_a_stack_file_that_still_chooses_a_vision_provider_is_told_to_drop_the_key(provider: str) -> None:
     config = stack_file_config("dev")
-    config[f"{PROJECT}:visionProvider"] = "offline"
-    with pytest.raises(pydantic.ValidationError) as refused:
+    config[f"{PROJECT}:visionProvider"] = provider
+    with pytest.raises(RetiredSettingError) as refused:
         run_program("dev", config)
     message = str(refused.value)
-    assert "250 MB" in message and "python3.13" in message and "bedrock" in message
+    assert "visionProvider" in message and "Bedrock" in message and "Remove it" in message
 
 
-def test_the_offline_reader_is_the_local_stacks() -> None:
-    settings = StackSettings(stack="local", deploy_target="local", vision_provider="offline")
+def test_the_local_target_is_known_and_others_are_refused() -> None:
+    settings = StackSettings(stack="local", deploy_target="local")
     assert not settings.deploys_to_aws
     with pytest.raises(pydantic.ValidationError, match="deployTarget must be one of"):
         StackSettings(stack="local", deploy_target="laptop")

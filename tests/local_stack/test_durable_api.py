@@ -13,60 +13,20 @@ executions, started through the ``live`` alias, are answered with success
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from botocore.model import Shape
-from botocore.validate import ParamValidator
 
 from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
 from local_aws.pulumi_program import run_program
 from tests.local_stack.conftest import RunningStack, wait_until
+from tests.service_models import assert_is_model_error, assert_is_model_output
 
 SHOWCASE = "durableExampleShowcaseAliasArn"
 RUNS = ("api-succeed", "api-fail", "api-stop")
-
-
-def model_violations(value: Any, shape: Shape, path: str) -> list[str]:
-    """What in a parsed value the model's string constraints refuse (botocore's validator leaves them out)."""
-    if shape.type_name == "structure":
-        return [
-            problem
-            for name, member in value.items()
-            for problem in model_violations(member, shape.members[name], f"{path}.{name}")
-        ]
-    if shape.type_name == "list":
-        return [problem for i, item in enumerate(value) for problem in model_violations(item, shape.member, f"{path}[{i}]")]
-    if shape.type_name == "map":
-        return [problem for key, item in value.items() for problem in model_violations(item, shape.value, f"{path}.{key}")]
-    if shape.type_name != "string":
-        return []
-    problems = []
-    if shape.enum and value not in shape.enum:
-        problems.append(f"{path}: {value!r} is none of {shape.enum}")
-    if "max" in shape.metadata and len(value) > shape.metadata["max"]:
-        problems.append(f"{path}: longer than {shape.metadata['max']}")
-    if "pattern" in shape.metadata and not re.fullmatch(shape.metadata["pattern"], value):
-        problems.append(f"{path}: {value!r} does not match {shape.name}'s pattern {shape.metadata['pattern']}")
-    return problems
-
-
-def assert_is_model_output(client: Any, operation: str, response: dict[str, Any]) -> None:
-    output_shape = client.meta.service_model.operation_model(operation).output_shape
-    parsed = {name: value for name, value in response.items() if name != "ResponseMetadata"}
-    report = ParamValidator().validate(parsed, output_shape)
-    assert not report.has_errors(), f"{operation}: {report.generate_report()}"
-    assert model_violations(parsed, output_shape, operation) == []
-
-
-def assert_is_model_error(client: Any, operation: str, error: ClientError, code: str) -> None:
-    declared = {shape.name for shape in client.meta.service_model.operation_model(operation).error_shapes}
-    assert error.response["Error"]["Code"] == code
-    assert code in declared, f"{operation} declares {sorted(declared)}"
 
 
 @dataclass(frozen=True)
@@ -171,6 +131,15 @@ def test_list_by_function_finds_the_executions_by_name_arn_and_qualifier(
     assert mine.isdisjoint(summary["DurableExecutionArn"] for summary in latest["DurableExecutions"])
     page = lambda_client.list_durable_executions_by_function(FunctionName=function_name, MaxItems=1)
     assert len(page["DurableExecutions"]) == 1 and page["NextMarker"]
+    # The CLI's --statuses: AWS's Statuses, filtered by the runner.
+    running = lambda_client.list_durable_executions_by_function(FunctionName=function_name, Statuses=["RUNNING"])
+    assert mine <= {summary["DurableExecutionArn"] for summary in running["DurableExecutions"]}
+    assert {summary["Status"] for summary in running["DurableExecutions"]} == {"RUNNING"}
+    succeeded = lambda_client.list_durable_executions_by_function(FunctionName=function_name, Statuses=["SUCCEEDED"])
+    assert mine.isdisjoint(summary["DurableExecutionArn"] for summary in succeeded["DurableExecutions"])
+    with pytest.raises(ClientError) as several:
+        lambda_client.list_durable_executions_by_function(FunctionName=function_name, Statuses=["RUNNING", "FAILED"])
+    assert_is_model_error(lambda_client, "ListDurableExecutionsByFunction", several.value, "InvalidParameterValueException")
     for unknown in ({"FunctionName": "no-such-function"}, {"FunctionName": function_name, "Qualifier": "staging"}):
         with pytest.raises(ClientError) as missing:
             lambda_client.list_durable_executions_by_function(**unknown)

@@ -32,9 +32,9 @@ def step_context() -> StepContext:
 
 
 @pytest.fixture
-def configured(dynamodb_table, monkeypatch, shelf_photo):
+def configured(dynamodb_table, monkeypatch, shelf_photo, local_bedrock_endpoint):
     monkeypatch.setenv(constants.TABLE_NAME_ENV, dynamodb_table)
-    monkeypatch.setenv(constants.VISION_PROVIDER_ENV, "offline")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", local_bedrock_endpoint)
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     reset_composition()
     create_upload_bucket(boto3.client("s3"), "photos")

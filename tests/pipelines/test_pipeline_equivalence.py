@@ -173,7 +173,7 @@ def test_a_price_write_throttled_past_its_retries_is_recorded_alike(local_pipeli
 
 # Long enough for both engines to reach the validation wait on a loaded machine;
 # the run then outlives it waiting for a person who never answers.
-EXECUTION_TIMEOUT_SECONDS = 60
+EXECUTION_TIMEOUT_SECONDS = 30
 
 
 def test_a_run_past_its_execution_timeout_ends_failed_alike_on_both_engines(local_pipelines, shelf_photo):

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from album_registry.domain import ids
-from album_registry import composition
 from album_registry.domain.models import (
     AlbumCorrection,
     AlbumStatus,
@@ -24,9 +23,9 @@ ACCEPT = ValidationOutcome(reviewed=True)
 
 
 @pytest.fixture(scope="module")
-def extracted(shelf_photo):
+def extracted(shelf_photo, bedrock_vision):
     """What the vision step reads from the sample photo, asked directly."""
-    return extract_albums(composition.vision_provider("offline"), shelf_photo)
+    return extract_albums(bedrock_vision, shelf_photo)
 
 
 def run(pipelines, photo, workflow, *, review: ValidationOutcome | None, key="uploads/shelf.jpg"):

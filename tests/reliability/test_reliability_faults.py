@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from album_registry.domain import ids
-from album_registry import composition
 from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain.errors import (
     EngineNoLongerWaitingError,
@@ -71,8 +70,8 @@ class NoImages:
 
 
 @pytest.fixture(scope="module")
-def extracted(shelf_photo: bytes):
-    return extract_albums(composition.vision_provider("offline"), shelf_photo)
+def extracted(shelf_photo: bytes, bedrock_vision):
+    return extract_albums(bedrock_vision, shelf_photo)
 
 
 def assert_logged_with_ids(logs: JsonLogs, execution_id: str, steps: set[str]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from album_registry.adapters.offline_vision import OfflineVisionProvider
+from local_aws.offline_vision import OfflineVisionProvider
 from album_registry.domain.models import ExtractedAlbum
 from album_registry.domain.vision import extract_albums
 from albums.samples import ShelfPhotoTruth, ShelfStyle, generate_shelf_set

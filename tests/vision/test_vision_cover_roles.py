@@ -8,10 +8,10 @@ import zlib
 import numpy as np
 import pytest
 
-from album_registry.adapters.offline_vision.cover_grid import Box
-from album_registry.adapters.offline_vision.cover_roles import _CALIBRATION, CoverRoles, separate_act_prefix
-from album_registry.adapters.offline_vision.cover_text import read_cover, split_artist_and_title
-from album_registry.adapters.offline_vision.text_reading import TextLine
+from local_aws.offline_vision.cover_grid import Box
+from local_aws.offline_vision.cover_roles import _CALIBRATION, CoverRoles, separate_act_prefix
+from local_aws.offline_vision.cover_text import read_cover, split_artist_and_title
+from local_aws.offline_vision.text_reading import TextLine
 from album_registry.catalog import load_album_catalog
 from albums.samples.invented_albums import invent_album
 

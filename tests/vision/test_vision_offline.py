@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 import pytest
 from PIL import Image
 
-from album_registry.adapters.offline_vision import MAX_IMAGE_BYTES, OfflineVisionProvider, decode_shelf_image
-from album_registry.adapters.offline_vision.cover_roles import CoverRoles
-from album_registry.adapters.offline_vision.cover_text import split_artist_and_title
-from album_registry.adapters.offline_vision.cover_grid import Box
-from album_registry.adapters.offline_vision.text_reading import TextLine, ocr_engine
+from local_aws.offline_vision import MAX_IMAGE_BYTES, OfflineVisionProvider, decode_shelf_image
+from local_aws.offline_vision.cover_roles import CoverRoles
+from local_aws.offline_vision.cover_text import split_artist_and_title
+from local_aws.offline_vision.cover_grid import Box
+from local_aws.offline_vision.text_reading import TextLine, ocr_engine
 from album_registry.catalog import load_album_catalog, normalize_text
 from album_registry.domain.errors import ImageRejectedError
 from albums.holdout import generate_holdout_set

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import math
-import os
-from typing import Any
 
 import numpy as np
 import pytest
 from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
 
-from album_registry.adapters.offline_vision.cover_grid import Box
-from album_registry.adapters.offline_vision.cover_roles import CoverRoles
-from album_registry.adapters.offline_vision.cover_text import level, merge_rows, split_artist_and_title
-from album_registry.adapters.offline_vision.lexicon import Lexicon
-from album_registry.adapters.offline_vision.text_reading import TextLine, WordBreakDecoder, ocr_engine, read_text_lines
+from local_aws.offline_vision.cover_grid import Box
+from local_aws.offline_vision.cover_roles import CoverRoles
+from local_aws.offline_vision.cover_text import level, merge_rows, split_artist_and_title
+from local_aws.offline_vision.lexicon import Lexicon
+from local_aws.offline_vision.text_reading import TextLine, WordBreakDecoder, ocr_engine
 from album_registry.catalog import load_album_catalog
 
 _ALPHABET = list("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -114,24 +112,3 @@ def test_every_ocr_session_runs_on_one_thread() -> None:
     for session in sessions:
         options = session.get_session_options()
         assert (options.intra_op_num_threads, options.inter_op_num_threads) == (1, 1)
-
-
-def test_ocr_reads_at_the_lowest_priority_and_the_caller_keeps_its_own() -> None:
-    """On the local stack the short work between steps must not wait behind another worker's OCR."""
-    seen: list[int] = []
-    engine = ocr_engine()
-    detector = engine.text_det
-
-    class PriorityProbe:
-        def __call__(self, image: np.ndarray) -> Any:
-            seen.append(os.getpriority(os.PRIO_PROCESS, 0))
-            return detector(image)
-
-    engine.text_det = PriorityProbe()
-    try:
-        caller_priority = os.getpriority(os.PRIO_PROCESS, 0)
-        read_text_lines(np.full((64, 64, 3), 255, dtype=np.uint8))
-    finally:
-        engine.text_det = detector
-    assert seen == [19]
-    assert os.getpriority(os.PRIO_PROCESS, 0) == caller_priority

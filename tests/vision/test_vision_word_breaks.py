@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from album_registry.adapters.offline_vision.lexicon import Lexicon
-from album_registry.adapters.offline_vision.word_breaks import split_words
+from local_aws.offline_vision.lexicon import Lexicon
+from local_aws.offline_vision.word_breaks import split_words
 
 ENGLISH = Lexicon()
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from album_registry.adapters.offline_vision.lexicon import Lexicon
-from album_registry.adapters.offline_vision.word_spelling import ctc_log_probability, respelled
+from local_aws.offline_vision.lexicon import Lexicon
+from local_aws.offline_vision.word_spelling import ctc_log_probability, respelled
 
 ALPHABET = ["blank", *"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", " "]
 SYMBOLS = {character: column for column, character in enumerate(ALPHABET)}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from album_registry.constants import ALBUMS_PER_IMAGE
 from album_registry.domain.errors import ImageRejectedError, VisionOutputError, VisionUnavailableError
-from album_registry.domain.models import ExtractedAlbum
+from album_registry.domain.models import CoverBox, ExtractedAlbum
 
 PROVIDER_NAME = "bedrock"
 TOOL_NAME = "record_albums"
@@ -59,12 +59,13 @@ INSTRUCTION = (
     "This photo shows up to six vinyl album covers. For each cover, in reading order "
     "(left to right, top to bottom, position 1 first), give the artist and album title as "
     "printed, the year of the album's original release if you know it (null otherwise), and "
-    "your confidence from 0 to 1. Use an empty string for text you cannot read."
+    "your confidence from 0 to 1, and where the cover lies in the photo. Use an empty string "
+    "for text you cannot read."
 )
 
 
 class ModelAlbum(BaseModel):
-    """One cover as the model must report it; every field is required."""
+    """One cover as the model must report it; every field but the cover's box is required."""
 
     model_config = ConfigDict(extra="ignore", strict=True)
 
@@ -73,6 +74,13 @@ class ModelAlbum(BaseModel):
     albumName: str = Field(max_length=200)
     year: int | None = Field(ge=1900, le=2100, description="Original release year, or null when unknown")
     confidence: float = Field(ge=0.0, le=1.0)
+    # What lets a person see the cover beside its fields while validating.
+    coverBox: list[Annotated[float, Field(ge=0.0, le=1.0)]] | None = Field(
+        default=None,
+        min_length=4,
+        max_length=4,
+        description="The cover's left, top, width and height as fractions of the photo, or null",
+    )
 
 
 class ModelAnswer(BaseModel):
@@ -197,9 +205,17 @@ def parse_model_output(content: Sequence[Mapping[str, Any]] | str) -> list[Extra
             albumName=in_reading_order[position].albumName,
             year=in_reading_order[position].year,
             confidence=in_reading_order[position].confidence,
+            coverBox=_cover_box(in_reading_order[position].coverBox),
         )
         for index, position in enumerate(kept, start=1)
     ]
+
+
+def _cover_box(fractions: list[float] | None) -> CoverBox | None:
+    if fractions is None:
+        return None
+    left, top, width, height = fractions
+    return (left, top, width, height)
 
 
 def converse_request(*, model_id: str, image: bytes, image_format_name: str) -> dict[str, Any]:

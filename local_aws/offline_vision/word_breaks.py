@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from album_registry.adapters.offline_vision.lexicon import Lexicon
+from local_aws.offline_vision.lexicon import Lexicon
 
 # Below this the recogniser has ruled a break out; at or above the upper
 # bound it has decided one, and no word list overrules it.

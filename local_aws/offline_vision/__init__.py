@@ -6,8 +6,8 @@ wheel and the catalog is a file in ``album_registry.catalog``.
 
 from __future__ import annotations
 
-from album_registry.adapters.offline_vision.provider import OfflineVisionProvider
-from album_registry.adapters.offline_vision.shelf_image import (
+from local_aws.offline_vision.provider import OfflineVisionProvider
+from local_aws.offline_vision.shelf_image import (
     MAX_IMAGE_BYTES,
     MAX_IMAGE_PIXELS,
     check_image_size,

@@ -16,9 +16,9 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from album_registry.adapters.offline_vision.cover_grid import Box
-from album_registry.adapters.offline_vision.cover_roles import CoverRoles, separate_act_prefix
-from album_registry.adapters.offline_vision.text_reading import TextLine
+from local_aws.offline_vision.cover_grid import Box
+from local_aws.offline_vision.cover_roles import CoverRoles, separate_act_prefix
+from local_aws.offline_vision.text_reading import TextLine
 from album_registry.catalog import FuzzyAlbumCatalog, normalize_text
 
 # Confidence of an album read but not found in the catalog: OCR can be

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from album_registry.adapters.offline_vision.lexicon import Lexicon
+from local_aws.offline_vision.lexicon import Lexicon
 
 _MAX_EDITS = 2
 _MAX_CANDIDATES = 60

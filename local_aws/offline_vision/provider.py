@@ -5,11 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from album_registry.adapters.offline_vision.cover_grid import Box, find_cover_grid
-from album_registry.adapters.offline_vision.cover_roles import CoverRoles
-from album_registry.adapters.offline_vision.cover_text import read_cover
-from album_registry.adapters.offline_vision.shelf_image import decode_shelf_image
-from album_registry.adapters.offline_vision.text_reading import TextLine, ocr_engine, read_text_lines
+from local_aws.offline_vision.cover_grid import Box, find_cover_grid
+from local_aws.offline_vision.cover_roles import CoverRoles
+from local_aws.offline_vision.cover_text import read_cover
+from local_aws.offline_vision.shelf_image import decode_shelf_image
+from local_aws.offline_vision.text_reading import TextLine, ocr_engine, read_text_lines
 from album_registry.catalog import FuzzyAlbumCatalog, load_album_catalog
 from album_registry.domain.models import CoverBox, ExtractedAlbum
 

@@ -17,8 +17,6 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-import os
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from itertools import groupby
 from typing import Any
@@ -27,10 +25,10 @@ import numpy as np
 from rapidocr_onnxruntime import RapidOCR
 from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
 
-from album_registry.adapters.offline_vision.cover_grid import Box
-from album_registry.adapters.offline_vision.lexicon import Lexicon
-from album_registry.adapters.offline_vision.word_breaks import SURE_BREAK_PROBABILITY, split_words
-from album_registry.adapters.offline_vision.word_spelling import respelled
+from local_aws.offline_vision.cover_grid import Box
+from local_aws.offline_vision.lexicon import Lexicon
+from local_aws.offline_vision.word_breaks import SURE_BREAK_PROBABILITY, split_words
+from local_aws.offline_vision.word_spelling import respelled
 from album_registry.catalog import load_album_catalog
 
 # The recogniser's alphabet is Chinese and English; covers here are Latin.
@@ -40,8 +38,6 @@ _MIN_LINE_SCORE = 0.5
 # in small type, a lone "4" or "XX", which the line score still vets.
 _MIN_BOX_SCORE = 0.3
 _BLANK = 0
-# The lowest priority: see ``_ocr_threads``.
-_OCR_NICENESS = 19
 
 
 Point = tuple[float, float]
@@ -173,8 +169,8 @@ class WordBreakDecoder:
 def ocr_engine() -> RapidOCR:
     """The OCR engine, loaded once per process.
 
-    One ONNX Runtime thread per session: an execution environment serves one
-    read at a time, and parallelism comes from concurrent environments. With
+    One ONNX Runtime thread per session: a reading process serves one read
+    at a time, and parallelism comes from the stack's pool of readers. With
     ONNX Runtime's default (a spinning thread per core) every concurrent
     worker spun on every core, and a read cost twice the CPU: 2.05 against
     1.08 CPU-s for samples/shelf-01.jpg on the 2-core build machine.
@@ -191,31 +187,9 @@ def ocr_engine() -> RapidOCR:
     return engine
 
 
-def _lower_this_threads_priority() -> None:
-    # On Linux a nice value belongs to a thread: who=0 is the calling thread.
-    os.setpriority(os.PRIO_PROCESS, 0, _OCR_NICENESS)
-
-
-@cache
-def _ocr_threads() -> ThreadPoolExecutor:
-    """Threads that run OCR below everything else on the machine.
-
-    This reader runs only on the local stack, where every function's workers
-    share this machine's cores. On AWS each execution environment has CPU of
-    its own, so the short work between two steps never waits for another
-    environment's OCR; here it would, and a durable function's replays and
-    checkpoints would show OCR's queue as orchestration overhead. Reading at
-    the lowest priority keeps that short work first, as on AWS. A read costs
-    the same CPU either way.
-    """
-    return ThreadPoolExecutor(
-        max_workers=os.cpu_count() or 1, thread_name_prefix="ocr", initializer=_lower_this_threads_priority
-    )
-
-
 def read_text_lines(bgr: np.ndarray) -> list[TextLine]:
     """Every line of text found, with its box in the image's coordinates."""
-    results, _ = _ocr_threads().submit(ocr_engine(), bgr).result()
+    results, _ = ocr_engine()(bgr)
     lines = []
     for points, text, score in results or []:
         latin = " ".join(_CJK.sub(" ", text).split())
