@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pulumi
+from album_registry import constants
 from album_registry.constants import METRICS_NAMESPACES
 from album_registry.domain.models import WorkflowType
 from album_registry.domain.s3_keys import UPLOAD_PREFIX
@@ -39,8 +40,9 @@ class PipelineArgs:
         self.discogs_token_secret = discogs_token_secret
 
     def environment(self, workflow: WorkflowType, *, service: str, prices: bool) -> dict[str, pulumi.Input[str]]:
-        """A pipeline function's environment; the Discogs token's secret only for one that prices albums."""
-        return lambda_environment(
+        """A pipeline function's environment; the Discogs token's secret only for one that prices albums,
+        and a chaos run's fault plan for every one (they run the steps it injects faults into)."""
+        environment = lambda_environment(
             self.settings,
             service=service,
             metrics_namespace=METRICS_NAMESPACES[workflow],
@@ -49,6 +51,9 @@ class PipelineArgs:
             bucket_name=self.bucket_name,
             discogs_token_secret_name=self.discogs_token_secret.name if prices else None,
         )
+        if self.settings.fault_injection is not None:
+            environment[constants.FAULT_INJECTION_ENV] = self.settings.fault_injection
+        return environment
 
     def registration_statements(
         self, log_group_arns: Sequence[pulumi.Input[str]]

@@ -21,6 +21,7 @@ durableRetentionDays           durable execution history retention (1-90)   14
 lambdaMemoryMb                 memory of every function                     1024
 lambdaTimeoutSeconds           per-invocation timeout of every function     900
 noncurrentVersionDays          days an overwritten upload version is kept   30
+faultInjection                 a fault plan (JSON) for a chaos run          (none)
 ============================== ============================================ =========
 
 The environment of every Lambda is built here too (``lambda_environment``), from
@@ -33,7 +34,9 @@ import re
 from typing import Any
 
 import pulumi
+import pydantic
 from album_registry import constants
+from album_registry.adapters.fault_injection import FaultPlan
 from album_registry.domain.models import WorkflowType
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -98,6 +101,8 @@ class StackSettings(BaseModel):
     lambda_memory_mb: int = Field(default=1024, ge=128, le=10240)
     lambda_timeout_seconds: int = Field(default=900, ge=1, le=900)
     noncurrent_version_days: int = Field(default=30, ge=1)
+    # A chaos run's faults at the ports (FaultPlan), for the functions that run the steps.
+    fault_injection: str | None = None
 
     @field_validator("stack")
     @classmethod
@@ -115,6 +120,18 @@ class StackSettings(BaseModel):
         if value not in choices:
             raise ValueError(f"{key} must be one of {', '.join(choices)}")
         return value
+
+    @field_validator("fault_injection")
+    @classmethod
+    def _fault_plan_parses(cls, plan: str | None) -> str | None:
+        if plan is not None:
+            try:
+                FaultPlan.parse(plan)
+            except pydantic.ValidationError as error:
+                first = error.errors()[0]
+                where = ".".join(str(part) for part in first["loc"]) or "the plan"
+                raise ValueError(f"faultInjection is not a fault plan: {where}: {first['msg']}") from None
+        return plan
 
     @model_validator(mode="after")
     def _durable_outlives_validation(self) -> StackSettings:
@@ -152,6 +169,7 @@ _PROJECT_KEYS = {
     "lambdaTimeoutSeconds": "lambda_timeout_seconds",
     "noncurrentVersionDays": "noncurrent_version_days",
     "deployTarget": "deploy_target",
+    "faultInjection": "fault_injection",
 }
 
 

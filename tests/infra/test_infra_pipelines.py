@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pydantic
 import pytest
 
 from album_registry import constants
 from album_registry.domain.models import WorkflowType
 from album_registry.constants import METRICS_NAMESPACES, VALIDATION_API_METRICS_NAMESPACE
 from statemachine.definition import PLACEHOLDERS, load_template
-from local_aws.pulumi_program import ProgramRun
+from local_aws.pulumi_program import PROJECT, ProgramRun, run_program, stack_file_config
 
 TASK_HANDLERS = {
     f"album_registry.handlers.step_functions_tasks.{name}_handler"
@@ -190,3 +191,31 @@ def _numbers_for(node: Any, keys: tuple[str, ...]) -> dict[str, set[Any]]:
 
     visit(node)
     return found
+
+
+def test_a_chaos_runs_fault_plan_reaches_the_step_functions_and_no_other() -> None:
+    plan = json.dumps({"vision_unavailable_calls": 2, "price_failing_albums": [3]})
+    config = stack_file_config("dev")
+    config[f"{PROJECT}:faultInjection"] = plan
+    functions = _functions(run_program("dev", config))
+    carrying = {name for name, f in functions.items() if constants.FAULT_INJECTION_ENV in f.inputs["environment"]["variables"]}
+    steps = {name for name, f in functions.items() if f.inputs["handler"] in TASK_HANDLERS or name.endswith("-durable-pipeline")}
+    assert carrying == steps and len(steps) == 7
+    assert {functions[name].inputs["environment"]["variables"][constants.FAULT_INJECTION_ENV] for name in steps} == {plan}
+
+
+def test_stack_files_as_shipped_inject_no_fault(dev_run: ProgramRun) -> None:
+    for name, function in _functions(dev_run).items():
+        assert constants.FAULT_INJECTION_ENV not in function.inputs["environment"]["variables"], name
+
+
+@pytest.mark.parametrize(
+    ("plan", "named"),
+    [('{"vision_unavailable_calls": "often"}', "vision_unavailable_calls"), ('{"no_such_fault": 1}', "no_such_fault"), ("not json", "the plan")],
+)
+def test_a_fault_plan_that_does_not_parse_is_refused_naming_the_problem(plan: str, named: str) -> None:
+    config = stack_file_config("dev")
+    config[f"{PROJECT}:faultInjection"] = plan
+    with pytest.raises(pydantic.ValidationError, match="faultInjection is not a fault plan") as refused:
+        run_program("dev", config)
+    assert named in str(refused.value)

@@ -1,9 +1,11 @@
 """Faults injected by configuration (``FAULT_INJECTION``, JSON), at the ports.
 
-The handlers never know: composition wraps the real vision provider, price
-estimator and repository when a plan asks for it, so the very code that runs
-in production is what the fault tests exercise. Counters live in the process,
-as a Lambda container's would.
+A chaos run on a deployed stack sets the plan with the stack setting
+``faultInjection``; the equivalence and fault suites set it on the local
+stack. The handlers never know: composition wraps the real vision provider,
+price estimator and repository when a plan asks for it, so the very code
+that runs in production is what the fault runs exercise. Counters live in the
+process, as a Lambda container's would.
 """
 
 from __future__ import annotations
