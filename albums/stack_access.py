@@ -17,7 +17,7 @@ import boto3
 from album_registry.composition import StackAdapters, stack_adapters
 
 from local_aws.stack_info import DEFAULT_DATA_DIR, FUNCTION_LOG_DIR, LocalStackInfo
-from albums.stack_outputs import StackOutputs, load_stack_outputs
+from albums.stack_outputs import STACK_OUTPUTS_ERRORS, StackOutputs, load_stack_outputs
 
 LOCAL_STACK = "local"
 
@@ -26,6 +26,10 @@ class LocalStackNotRunningError(Exception):
     def __init__(self, *, data_dir: Path) -> None:
         super().__init__(f"no local stack is running for {data_dir}: start one with `albums local up`")
         self.data_dir = data_dir
+
+
+# What reaching a stack (local or deployed) can fail with.
+STACK_ACCESS_ERRORS = (LocalStackNotRunningError, *STACK_OUTPUTS_ERRORS)
 
 
 @dataclass(frozen=True)

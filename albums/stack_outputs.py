@@ -86,6 +86,10 @@ class StackOutputsMissingError(Exception):
         self.missing = missing
 
 
+# What reading a deployed stack's outputs can fail with: each names its cause for the user.
+STACK_OUTPUTS_ERRORS = (PulumiCliMissingError, StackOutputCommandError, StackOutputsFormatError, StackOutputsMissingError)
+
+
 def load_stack_outputs(
     stack: str,
     *,

@@ -174,18 +174,11 @@ def _bench(args: argparse.Namespace) -> int:
     began = time.perf_counter()
     if on_stack:
         from albums.bench.stack_workload import run_stack_bench, source_for
-        from albums.stack_access import LocalStackNotRunningError, open_stack
-        from albums.stack_outputs import PulumiCliMissingError, StackOutputCommandError, StackOutputsFormatError, StackOutputsMissingError
+        from albums.stack_access import STACK_ACCESS_ERRORS, open_stack
 
         try:
             access = open_stack(args.stack, outputs_file=args.outputs, data_dir=args.data_dir)
-        except (
-            LocalStackNotRunningError,
-            PulumiCliMissingError,
-            StackOutputCommandError,
-            StackOutputsFormatError,
-            StackOutputsMissingError,
-        ) as error:
+        except STACK_ACCESS_ERRORS as error:
             print(f"albums bench: {error}", file=sys.stderr)
             return 2
         source = source_for(access)

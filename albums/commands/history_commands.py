@@ -6,8 +6,7 @@ import argparse
 import sys
 import time
 
-from albums.stack_access import LocalStackNotRunningError, add_stack_arguments
-from albums.stack_outputs import PulumiCliMissingError, StackOutputCommandError, StackOutputsFormatError, StackOutputsMissingError
+from albums.stack_access import STACK_ACCESS_ERRORS, add_stack_arguments
 
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
@@ -26,14 +25,7 @@ def _history(args: argparse.Namespace) -> int:
     try:
         reader = history_reader_for_stack(args.stack, outputs_file=args.outputs, data_dir=args.data_dir)
         execution_ids = reader.execution_ids_for_upload(args.upload_key, args.version)
-    except (
-        LocalStackNotConfiguredError,
-        LocalStackNotRunningError,
-        PulumiCliMissingError,
-        StackOutputCommandError,
-        StackOutputsFormatError,
-        StackOutputsMissingError,
-    ) as error:
+    except (LocalStackNotConfiguredError, *STACK_ACCESS_ERRORS) as error:
         print(f"albums history: {error}", file=sys.stderr)
         return EXIT_USAGE
     except UploadNotFoundError as error:

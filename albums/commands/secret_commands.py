@@ -19,25 +19,12 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from album_registry.constants import DISCOGS_TOKEN_MAX_AGE_SECONDS
-from albums.stack_access import LocalStackNotRunningError, StackAccess, add_stack_arguments, stack_from_arguments
-from albums.stack_outputs import (
-    PulumiCliMissingError,
-    StackOutputCommandError,
-    StackOutputsFormatError,
-    StackOutputsMissingError,
-)
+from albums.stack_access import STACK_ACCESS_ERRORS, StackAccess, add_stack_arguments, stack_from_arguments
 
 EXIT_AWS_ERROR = 1
 EXIT_USAGE = 2
 # Secrets Manager refuses an empty value; the functions read a blank one as "no token".
 CLEARED_VALUE = " "
-_STACK_ERRORS = (
-    LocalStackNotRunningError,
-    PulumiCliMissingError,
-    StackOutputCommandError,
-    StackOutputsFormatError,
-    StackOutputsMissingError,
-)
 
 
 class TokenInputError(Exception):
@@ -96,7 +83,7 @@ def read_token(token_file: Path | None) -> str:
 def _put(args: argparse.Namespace, command: str, value: str, *, done: str) -> int:
     try:
         stack: StackAccess = stack_from_arguments(args)
-    except _STACK_ERRORS as error:
+    except STACK_ACCESS_ERRORS as error:
         return _fail(command, str(error), EXIT_USAGE)
     secret_name = stack.outputs.discogs_token_secret_name
     try:

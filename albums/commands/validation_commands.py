@@ -13,7 +13,7 @@ import re
 import sys
 from typing import Any
 
-from albums.stack_outputs import PulumiCliMissingError, StackOutputCommandError, StackOutputsFormatError, StackOutputsMissingError
+from albums.stack_outputs import STACK_OUTPUTS_ERRORS
 from albums.stack_access import add_stack_arguments
 from albums.ui.validation_client import (
     LOCAL_STACK,
@@ -32,10 +32,7 @@ _WORKFLOW_TYPES = ("step-functions", "durable-functions")
 _STACK_ERRORS = (
     LocalStackNotConfiguredError,
     NoCredentialsForStackError,
-    PulumiCliMissingError,
-    StackOutputCommandError,
-    StackOutputsFormatError,
-    StackOutputsMissingError,
+    *STACK_OUTPUTS_ERRORS,
 )
 
 
