@@ -22,6 +22,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from local_aws.bedrock_runtime import LocalBedrockRuntime
+from local_aws.dynamodb_queries import install_partition_reads
 from local_aws.dynamodb_transactions import install_item_rollback
 from local_aws.lambda_runtime import (
     InvalidParameterValueError,
@@ -75,6 +76,7 @@ class LocalGateway:
     ) -> None:
         enable_state_machine_execution()
         install_item_rollback()
+        install_partition_reads()
         self._runtime = runtime
         self._moto = DomainDispatcherApplication(create_backend_app)
         self._durable_api = durable_api
