@@ -225,7 +225,7 @@ def run_load(
     final: dict[str, Execution] = {}
     baseline: dict[str, object] = {}
     while time.monotonic() < deadline:
-        final = _executions(repository, progress)
+        final = _executions(repository, progress, final)
         settled = sum(1 for execution in final.values() if _settled(execution))
         if not baseline and processes is not None and settled >= MEMORY_BASELINE_WORKFLOWS:
             baseline = {"baseline_workflows": settled, "stack_mb_at_baseline": processes.stack_mb}
@@ -287,11 +287,19 @@ def _settled(execution: Execution) -> bool:
     return execution.status in (ExecutionStatus.COMPLETED, ExecutionStatus.FAILED)
 
 
-def _executions(repository: DynamoDbAlbumRepository, progress: _Progress) -> dict[str, Execution]:
+def _executions(
+    repository: DynamoDbAlbumRepository, progress: _Progress, known: dict[str, Execution]
+) -> dict[str, Execution]:
+    """Every run's record; only those not yet settled are read again (a settled record stays settled).
+
+    The local stack serves these reads on the cores the runs need.
+    """
     with progress.lock:
         wanted = [(workflow, execution_id) for u in progress.uploads for workflow, execution_id in u.execution_ids.items()]
-    found = {}
+    found = {execution_id: execution for execution_id, execution in known.items() if _settled(execution)}
     for workflow, execution_id in wanted:
+        if execution_id in found:
+            continue
         execution = repository.get_execution(workflow, execution_id)
         if execution is not None:
             found[execution_id] = execution
@@ -316,7 +324,7 @@ def _validate_until(
                     progress.validated.add(task.taskId)
                 except ValidationApiError:
                     progress.validated.add(task.taskId)  # closed meanwhile: nothing to answer
-        finished.wait(0.2)
+        finished.wait(POLL_SECONDS)
 
 
 def _result(
