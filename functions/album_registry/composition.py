@@ -25,7 +25,7 @@ from album_registry.adapters.fault_injection import FaultPlan
 from album_registry.adapters.s3_image_links import SIGV4, S3PresignedImageLinks
 from album_registry.adapters.s3_image_store import S3ImageStore
 from album_registry.adapters.system_clock import SystemClock
-from album_registry.catalog import load_album_catalog
+from album_registry.domain.models import Album, PriceEstimate
 from album_registry.domain.ports import DiscogsTokenSource, PriceEstimator
 from album_registry.domain.price_estimator import OfflinePriceEstimator
 from album_registry.domain.registration import AlbumRegistration
@@ -61,7 +61,7 @@ def registration() -> AlbumRegistration:
                 model_id=settings().bedrock_model_id,
             )
         ),
-        prices=faults.wrap_prices(price_estimator()),
+        prices=faults.wrap_prices(EstimatorOnFirstPrice()),
     )
 
 
@@ -101,10 +101,25 @@ def discogs_token() -> DiscogsTokenSource | None:
     return SecretsManagerDiscogsToken(secret_name=secret_name, client=boto3.client("secretsmanager"))
 
 
+class EstimatorOnFirstPrice:
+    """``price_estimator()``, built when the first album is priced.
+
+    The offline model's catalog brings numpy and its arrays (about 25 MB per
+    process): a function that never prices (six of the seven Step Functions
+    tasks, the validation API, the run endings) never loads it.
+    """
+
+    def estimate(self, album: Album) -> PriceEstimate:
+        return price_estimator().estimate(album)
+
+
+@cache
 def price_estimator() -> PriceEstimator:
     """Discogs marketplace prices while the token's secret holds a token; the
     deterministic offline model without one (no secret, no value, or blank), so
     that the same album gets the same price in both pipelines."""
+    from album_registry.catalog import load_album_catalog  # numpy: see EstimatorOnFirstPrice
+
     offline = OfflinePriceEstimator(load_album_catalog())
     tokens = discogs_token()
     if tokens is None:
