@@ -23,6 +23,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from local_aws.bedrock_runtime import LocalBedrockRuntime
 from local_aws.dynamodb_queries import install_partition_reads
+from local_aws.dynamodb_responses import install_plain_item_answers
 from local_aws.dynamodb_transactions import install_item_rollback
 from local_aws.lambda_runtime import (
     InvalidParameterValueError,
@@ -77,6 +78,7 @@ class LocalGateway:
         enable_state_machine_execution()
         install_item_rollback()
         install_partition_reads()
+        install_plain_item_answers()
         self._runtime = runtime
         self._moto = DomainDispatcherApplication(create_backend_app)
         self._durable_api = durable_api
