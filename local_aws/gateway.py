@@ -25,6 +25,7 @@ from local_aws.bedrock_runtime import LocalBedrockRuntime
 from local_aws.dynamodb_queries import install_partition_reads
 from local_aws.dynamodb_responses import install_plain_item_answers
 from local_aws.dynamodb_transactions import install_item_rollback
+from local_aws.state_machine_clients import install_shared_clients
 from local_aws.lambda_runtime import (
     InvalidParameterValueError,
     LambdaInvoker,
@@ -61,8 +62,9 @@ DurableInvokeRoute = Callable[[str, bytes, dict[str, Any]], DurableStart | Handl
 
 
 def enable_state_machine_execution() -> None:
-    """moto only runs executions (instead of recording them) when asked to."""
+    """moto only runs executions (instead of recording them) when asked to; its tasks share their clients."""
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+    install_shared_clients()
 
 
 class LocalGateway:
