@@ -118,11 +118,11 @@ class LoadResult(BaseModel):
         growth = self.stack_growth_mb_per_workflow
         peak = "-" if self.peak_with_workers_mb is None else f"{self.peak_with_workers_mb:.0f} MB"
         if growth is None:
-            return f"growth:      not measured (fewer than {MEMORY_BASELINE_WORKFLOWS} workflows settled); peak with workers {peak}"
+            return f"growth:      not measured (fewer than {MEMORY_BASELINE_WORKFLOWS} workflows settled); peak with workers {peak} (PSS)"
         return (
             f"growth:      {growth:.2f} MB per workflow after the first {self.baseline_workflows} "
             f"({self.stack_mb_at_baseline:.0f} MB -> {self.stack_mb_at_end:.0f} MB over "
-            f"{self.settled_workflows - (self.baseline_workflows or 0)} workflows); peak with workers {peak}"
+            f"{self.settled_workflows - (self.baseline_workflows or 0)} workflows); peak with workers {peak} (PSS)"
         )
 
     def _throughput_line(self) -> str:

@@ -1,7 +1,11 @@
 """A running local stack's processes, read from /proc: their memory.
 
 The stack is one process; its Lambda workers and its Bedrock readers are its
-children. One pass over /proc per sample reads each one's resident memory.
+children. One pass over /proc per sample finds them. The stack's own size is
+its resident memory (what it alone grows); the total is the sum of each
+process's proportional share (PSS): pages the workers share (the interpreter's
+libraries, the runtime layer's files) count once across them, as the machine
+holds them, instead of once per worker as a sum of resident sizes would.
 """
 
 from __future__ import annotations
@@ -35,9 +39,8 @@ class StackProcesses:
                 continue
             if process.pid == self.stack_pid:
                 self.stack_mb = process.resident_mb
-                total_mb += process.resident_mb
-            elif process.parent == self.stack_pid:
-                total_mb += process.resident_mb
+            if process.pid == self.stack_pid or process.parent == self.stack_pid:
+                total_mb += _proportional_mb(entry) or 0.0
         self.peak_with_workers_mb = max(self.peak_with_workers_mb, total_mb)
 
 
@@ -53,3 +56,14 @@ def _read(entry: Path) -> _Process | None:
         parent=int(fields[1]),
         resident_mb=resident_pages * _PAGE_BYTES / _MB,
     )
+
+
+def _proportional_mb(entry: Path) -> float | None:
+    """The process's proportional set size (PSS), None if it is gone."""
+    try:
+        for line in (entry / "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024 / _MB
+    except (OSError, IndexError, ValueError):
+        return None
+    return None
