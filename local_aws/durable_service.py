@@ -2,7 +2,8 @@
 
 The official local runner (``WebRunner`` from
 aws-durable-execution-sdk-python-testing, sqlite store under the data dir)
-serves the durable API on an internal loopback port; the gateway forwards
+serves the durable API on an internal loopback port, from a process of its
+own (``durable_runner_process``); the gateway forwards
 every ``/2025-12-01/...`` request to it: the executions by ARN, the listing by
 function, and the callbacks. Around it, this module does what the Lambda
 service does for a durable function: a caller's ``Invoke`` starts an
@@ -31,12 +32,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode
 
-from aws_durable_execution_sdk_python_testing.runner import WebRunner, WebRunnerConfig
-from aws_durable_execution_sdk_python_testing.stores.base import StoreType
-from aws_durable_execution_sdk_python_testing.threads import DaemonThreadPool
-from aws_durable_execution_sdk_python_testing.web.server import WebServiceConfig
-
 from local_aws.durable_arns import DurableExecutionArn, DurableExecutionArns
+from local_aws.durable_runner_process import DurableRunnerProcess, DurableRunnerSettings
 from local_aws.gateway import DurableStart, HandlerInvocation
 from local_aws.lambda_runtime import (
     ACCOUNT_ID,
@@ -110,40 +107,26 @@ class LocalDurableService:
     def __init__(
         self, *, data_dir: Path, lambda_endpoint: str, invocation_workers: int, versions: FunctionVersions
     ) -> None:
-        self._store_path = data_dir / "durable-executions.sqlite"
         self._port = free_loopback_port()
-        self._runner = WebRunner(
-            WebRunnerConfig(
-                web_service=WebServiceConfig(host="127.0.0.1", port=self._port),
+        self._runner = DurableRunnerProcess(
+            DurableRunnerSettings(
+                port=self._port,
+                store_path=data_dir / "durable-executions.sqlite",
                 lambda_endpoint=lambda_endpoint,
-                local_runner_region=REGION,
-                store_type=StoreType.SQLITE,
-                store_path=str(self._store_path),
+                region=REGION,
+                invocation_workers=invocation_workers,
             )
         )
         self._functions: dict[str, DurableFunctionSettings] = {}
         self._versions = versions
         self._arns = DurableExecutionArns(data_dir / "durable-execution-arns.sqlite")
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._invocation_workers = invocation_workers
 
     def register(self, function_name: str, settings: DurableFunctionSettings) -> None:
         self._functions[function_name] = settings
 
     def start(self) -> None:
         self._runner.start()
-        # The runner invokes handlers on a pool sized to the CPU count (6 threads
-        # on 2 cores), so durable invocations would queue behind it while Lambda
-        # workers sit idle. The SDK has no setting for it: the executor's own
-        # pool is replaced, before any execution, by one as wide as the workers.
-        executor = self._runner._executor  # noqa: SLF001 (no public knob; see above)
-        executor._invocation_pool.shutdown(wait=False)  # noqa: SLF001
-        executor._invocation_pool = DaemonThreadPool(  # noqa: SLF001
-            max_workers=self._invocation_workers, thread_name_prefix="durable-invocation"
-        )
-        self._thread = threading.Thread(target=self._runner.serve_forever, daemon=True)
-        self._thread.start()
 
     def stop(self) -> None:
         self._runner.stop()

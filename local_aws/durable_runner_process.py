@@ -1,0 +1,171 @@
+"""The official durable runner in a process of its own.
+
+Every checkpoint of every durable execution ends in the runner: it loads the
+execution from its sqlite store, applies the checkpoint and writes the
+execution back. In the stack's process that work shared one interpreter lock
+with moto's Step Functions interpreter, its DynamoDB and the gateway, so under
+load a checkpoint waited for all of them. Here the runner (``WebRunner`` from
+aws-durable-execution-sdk-python-testing, sqlite store under the data dir)
+serves its API on a loopback port from a child process; the stack's durable
+service forwards to it as before.
+
+The child stops when asked (SIGTERM) and when its parent goes away: its
+standard input is a pipe from the parent, and end of file on it means the
+parent is gone, a ``kill -9`` included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_durable_execution_sdk_python_testing.runner import WebRunner, WebRunnerConfig
+from aws_durable_execution_sdk_python_testing.stores.base import StoreType
+from aws_durable_execution_sdk_python_testing.threads import DaemonThreadPool
+from aws_durable_execution_sdk_python_testing.web.server import WebServiceConfig
+
+READY_LINE = "durable runner ready"
+START_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class DurableRunnerSettings:
+    port: int
+    store_path: Path
+    lambda_endpoint: str
+    region: str
+    # Threads invoking handlers: every worker of every durable function may be busy at once.
+    invocation_workers: int
+
+
+class DurableRunnerProcess:
+    """Starts and stops the runner's child process."""
+
+    def __init__(self, settings: DurableRunnerSettings) -> None:
+        self._settings = settings
+        self._child: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        settings = self._settings
+        self._child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                __name__,
+                "--port",
+                str(settings.port),
+                "--store",
+                str(settings.store_path),
+                "--lambda-endpoint",
+                settings.lambda_endpoint,
+                "--region",
+                settings.region,
+                "--invocation-workers",
+                str(settings.invocation_workers),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._child.stdout is not None
+        # The child either says it is ready or exits (it gives up after START_TIMEOUT_SECONDS).
+        line = self._child.stdout.readline().strip()
+        if line != READY_LINE:
+            self.stop()
+            raise DurableRunnerStartError(detail=line or f"exited with {self._child.poll()}")
+
+    @property
+    def pid(self) -> int | None:
+        return self._child.pid if self._child is not None else None
+
+    def stop(self) -> None:
+        if self._child is None or self._child.poll() is not None:
+            return
+        self._child.terminate()
+        try:
+            self._child.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self._child.kill()
+            self._child.wait()
+
+
+class DurableRunnerStartError(Exception):
+    def __init__(self, *, detail: str) -> None:
+        super().__init__(f"the local durable runner did not start: {detail}")
+        self.detail = detail
+
+
+def serve(settings: DurableRunnerSettings) -> None:
+    """Run the runner until SIGTERM, SIGINT or the parent's end (this process's stdin closing)."""
+    # The runner logs every request at INFO.
+    logging.getLogger("aws_durable_execution_sdk_python_testing").setLevel(logging.WARNING)
+    runner = WebRunner(
+        WebRunnerConfig(
+            web_service=WebServiceConfig(host="127.0.0.1", port=settings.port),
+            lambda_endpoint=settings.lambda_endpoint,
+            local_runner_region=settings.region,
+            store_type=StoreType.SQLITE,
+            store_path=str(settings.store_path),
+        )
+    )
+    runner.start()
+    # The runner invokes handlers on a pool sized to the CPU count (6 threads
+    # on 2 cores), so durable invocations would queue behind it while Lambda
+    # workers sit idle. The SDK has no setting for it: the executor's own
+    # pool is replaced, before any execution, by one as wide as the workers.
+    executor = runner._executor  # noqa: SLF001 (no public knob; see above)
+    executor._invocation_pool.shutdown(wait=False)  # noqa: SLF001
+    executor._invocation_pool = DaemonThreadPool(  # noqa: SLF001
+        max_workers=settings.invocation_workers, thread_name_prefix="durable-invocation"
+    )
+    stopped = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: stopped.set())
+    threading.Thread(target=lambda: (sys.stdin.read(), stopped.set()), daemon=True).start()
+    threading.Thread(target=runner.serve_forever, daemon=True).start()
+    _wait_until_listening(settings.port)
+    print(READY_LINE, flush=True)
+    stopped.wait()
+    runner.stop()
+
+
+def _wait_until_listening(port: int) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.02)
+    raise DurableRunnerStartError(detail=f"port {port} never accepted a connection")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--store", type=Path, required=True)
+    parser.add_argument("--lambda-endpoint", required=True)
+    parser.add_argument("--region", required=True)
+    parser.add_argument("--invocation-workers", type=int, required=True)
+    arguments = parser.parse_args()
+    serve(
+        DurableRunnerSettings(
+            port=arguments.port,
+            store_path=arguments.store,
+            lambda_endpoint=arguments.lambda_endpoint,
+            region=arguments.region,
+            invocation_workers=arguments.invocation_workers,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
