@@ -39,6 +39,8 @@ _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations$")
 DURABLE_API_PREFIX = "/2025-12-01/"
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+# Set on an S3 write's environ that the trigger will hear of (the journal keeps it as owed).
+OBJECT_CREATED = "local_aws.object_created"
 
 
 @dataclass(frozen=True)
@@ -78,13 +80,16 @@ class LocalGateway:
         durable_invoke: DurableInvokeRoute | None = None,
         object_created: Callable[[str, str, str | None, int], None] | None = None,
         bedrock: LocalBedrockRuntime | None = None,
+        moto_middleware: Callable[[WsgiApp], WsgiApp] | None = None,
     ) -> None:
         enable_state_machine_execution()
         install_item_rollback()
         install_partition_reads()
         install_plain_item_answers()
         self._runtime = runtime
-        self._moto = DomainDispatcherApplication(create_backend_app)
+        moto: WsgiApp = DomainDispatcherApplication(create_backend_app)
+        # The request journal (local_aws.journal), in front of moto's backends alone.
+        self._moto = moto_middleware(moto) if moto_middleware is not None else moto
         self._durable_api = durable_api
         self._durable_invoke = durable_invoke
         self._object_created = object_created
@@ -124,6 +129,7 @@ class LocalGateway:
         the write, as S3's EventBridge integration would.
         """
         seen: dict[str, Any] = {}
+        environ[OBJECT_CREATED] = True
 
         def recording_start_response(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
             seen["status"], seen["headers"] = status, headers

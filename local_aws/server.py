@@ -27,6 +27,7 @@ import boto3
 from local_aws.bedrock_runtime import LocalBedrockRuntime
 from local_aws.durable_service import LocalDurableService
 from local_aws.gateway import GatewayServer, LocalGateway
+from local_aws.journal import ObjectCreated
 from local_aws.lambda_runtime import REGION
 from local_aws.lambda_workers import DEFAULT_IDLE_SECONDS, WorkerHost, WorkerLambdaRuntime
 from components.lambda_package import BUILD_ROOT, LAMBDA_RUNTIME_LAYER, LAYER_PREFIX, build_layer, local_platform
@@ -36,8 +37,12 @@ from local_aws.run_status_events import RunStatusEvents
 from local_aws.stack_api import with_stack_api
 from local_aws.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, FUNCTION_LOG_DIR, STATE_FILE, LocalStackInfo
 from local_aws.trigger import UploadTrigger
+from local_aws.upload_outbox import UploadOutbox
 
-SAVE_INTERVAL_SECONDS = 5.0
+# The journal keeps every acknowledged write between two snapshots: they bound its length and the replay at start.
+SAVE_INTERVAL_SECONDS = 30.0
+# How often the uploads still owed workflows are looked up in the table.
+OUTBOX_INTERVAL_SECONDS = 1.0
 # How often the engines' runs are looked at for ends to publish.
 RUN_STATUS_INTERVAL_SECONDS = 1.0
 # Execution environments per function. Lambda's default account limit is far
@@ -87,6 +92,7 @@ class LocalStack:
         self._snapshots = BackendSnapshots(data_dir)
         self.deployment: LocalDeployment | None = None
         self.trigger: UploadTrigger | None = None
+        self._outbox: UploadOutbox | None = None
         self._run_status_events: RunStatusEvents | None = None
         self._stopped = threading.Event()
 
@@ -114,6 +120,7 @@ class LocalStack:
             durable_invoke=self._durable.route_invoke,
             object_created=self._object_created,
             bedrock=self.bedrock.start(),
+            moto_middleware=self._snapshots.journal.middleware,
         )
         self._server = GatewayServer(with_stack_api(gateway, self.runtime), port=self._port).start()
         self._use_this_endpoint()
@@ -127,6 +134,13 @@ class LocalStack:
             lambda_client=boto3.client("lambda"),
             sqs=boto3.client("sqs"),
         )
+        self._outbox = UploadOutbox(
+            journal=self._snapshots.journal,
+            trigger=self.trigger,
+            dynamodb=boto3.client("dynamodb"),
+            table_name=self.deployment.outputs["tableName"],
+            interval_seconds=OUTBOX_INTERVAL_SECONDS,
+        ).start()
         # The engines' status-change events, to the stack's rules (the run endings').
         step_functions = boto3.client("stepfunctions")
         durable_functions = list(self.deployment.durable_functions)
@@ -153,6 +167,8 @@ class LocalStack:
         self._stopped.set()
         if self._saver is not None:
             self._saver.stop()
+        if self._outbox is not None:
+            self._outbox.stop()
         if self._run_status_events is not None:
             self._run_status_events.stop()
         self._snapshots.save()
@@ -162,6 +178,7 @@ class LocalStack:
         self.bedrock.stop()
         if self._server is not None:
             self._server.stop()
+        self._snapshots.journal.close()
         (self._data_dir / STATE_FILE).unlink(missing_ok=True)
 
     def serve_until_signalled(self) -> None:
@@ -183,8 +200,9 @@ class LocalStack:
         self.stop()
 
     def _object_created(self, bucket: str, key: str, version: str | None, size: int) -> None:
-        if self.trigger is not None:
-            self.trigger.object_created(bucket, key, version, size)
+        # Before the outbox exists, an upload stays owed: the outbox's start delivers it.
+        if self._outbox is not None:
+            self._outbox.deliver(ObjectCreated(bucket=bucket, key=key, version=version, size=size))
 
     def _use_this_endpoint(self) -> None:
         """Every SDK client in this process, and moto's interpreter, talk to the stack."""

@@ -35,15 +35,15 @@ class UploadTrigger:
         self._sqs = sqs
         self.deliveries: list[tuple[str, str]] = []
 
-    def object_created(self, bucket: str, key: str, version: str | None, size: int) -> None:
-        """S3 wrote an object: if the bucket sends events to EventBridge, send one."""
+    def object_created(self, bucket: str, key: str, version: str | None, size: int) -> int:
+        """S3 wrote an object: if the bucket sends events to EventBridge, send one; returns the deliveries made."""
         if not bucket_sends_to_eventbridge(bucket):
-            return
+            return 0
         event = object_created_event(bucket=bucket, key=key, version=version, size=size)
         event["id"] = str(uuid.uuid4())
         event["time"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         event["account"], event["region"] = ACCOUNT_ID, REGION
-        self.put_event(event)
+        return self.put_event(event)
 
     def put_event(self, event: dict[str, Any]) -> int:
         """Deliver one event to every matching rule's targets; returns the deliveries made."""
