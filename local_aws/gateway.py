@@ -87,14 +87,14 @@ class LocalGateway:
         install_partition_reads()
         install_plain_item_answers()
         self._runtime = runtime
-        moto: WsgiApp = DomainDispatcherApplication(create_backend_app)
-        # The request journal (local_aws.journal), in front of moto's backends alone.
+        moto = _one_dynamodb_call_at_a_time(DomainDispatcherApplication(create_backend_app))
+        # The request journal (local_aws.journal), in front of moto's backends alone: its
+        # fsync happens outside the DynamoDB lock, so one write's sync holds up no other call.
         self._moto = moto_middleware(moto) if moto_middleware is not None else moto
         self._durable_api = durable_api
         self._durable_invoke = durable_invoke
         self._object_created = object_created
         self._bedrock = bedrock
-        self._dynamodb_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         # Durable execution ARNs hold '/': route on the raw request URI.
@@ -115,11 +115,6 @@ class LocalGateway:
                 return answered
         if self._object_created is not None and _is_s3_object_write(environ):
             return self._s3_write(environ, start_response)
-        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
-            # moto's DynamoDB is not safe under concurrent calls (a query walks
-            # the items a put changes): one call at a time.
-            with self._dynamodb_lock:
-                return list(self._moto(environ, start_response))
         return self._moto(environ, start_response)
 
     def _s3_write(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -170,6 +165,20 @@ class LocalGateway:
             headers.append(("X-Amz-Function-Error", result.function_error))
         start_response("200 OK", headers)
         return [result.payload]
+
+
+def _one_dynamodb_call_at_a_time(moto: WsgiApp) -> WsgiApp:
+    """moto's DynamoDB is not safe under concurrent calls (a query walks the
+    items a put changes): its calls run one at a time, the other services' freely."""
+    lock = threading.Lock()
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return moto(environ, start_response)
+        with lock:
+            return list(moto(environ, start_response))
+
+    return serve
 
 
 def _error(start_response: Callable[..., Any], status: HTTPStatus, error_type: str, message: str) -> list[bytes]:
