@@ -3,7 +3,9 @@
 A fresh interpreter (``-I -S``: no site-packages, no user paths, no
 ``PYTHONPATH``) gets the function's code archive, extracted, and its layer's
 ``python/`` folder on ``sys.path``, the function's environment, and imports the
-handler's module. The AWS layer is built for arm64 and cannot load here, so the
+handler's module, then every other module of its package: a handler may load
+one later (the price catalog, and numpy with it, loads on the first price),
+and a module missing then fails the run, not the import. The AWS layer is built for arm64 and cannot load here, so the
 layer is its host-platform twin, built from the same pinned requirements by
 the runtime's Python version when this machine has it
 (``components.lambda_package.host_platform``). A module missing from the archive
@@ -30,6 +32,10 @@ module_name, _, attribute = sys.argv[2].rpartition(".")
 module = importlib.import_module(module_name)
 if not callable(getattr(module, attribute, None)):
     raise SystemExit(f"{sys.argv[2]}: {module_name} has no callable {attribute!r}")
+import pkgutil
+package = importlib.import_module(module_name.partition(".")[0])
+for found in pkgutil.walk_packages(package.__path__, prefix=package.__name__ + "."):
+    importlib.import_module(found.name)
 """
 
 
