@@ -28,12 +28,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from aws_durable_execution_sdk_python_testing.execution import ExecutionStatus
 from aws_durable_execution_sdk_python_testing.runner import WebRunner, WebRunnerConfig
 from aws_durable_execution_sdk_python_testing.stores.base import StoreType
 from aws_durable_execution_sdk_python_testing.threads import DaemonThreadPool
 from aws_durable_execution_sdk_python_testing.web.server import WebServiceConfig
 
 READY_LINE = "durable runner ready"
+# The parent's command, once its functions exist: invoke the executions a stop or a crash interrupted.
+RESUME_INTERRUPTED = "resume-interrupted"
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
 
@@ -84,6 +87,12 @@ class DurableRunnerProcess:
             self.stop()
             raise DurableRunnerStartError(detail=line or f"exited with {self._child.poll()}")
 
+    def resume_interrupted(self) -> None:
+        """Invoke every execution a stop or a crash left running with no invocation (once the functions exist)."""
+        assert self._child is not None and self._child.stdin is not None
+        self._child.stdin.write(RESUME_INTERRUPTED + "\n")
+        self._child.stdin.flush()
+
     @property
     def pid(self) -> int | None:
         return self._child.pid if self._child is not None else None
@@ -121,9 +130,9 @@ def serve(settings: DurableRunnerSettings) -> None:
     runner.start()
     # The store opens and closes a connection per read and per write. When the
     # last connection to a WAL database closes, sqlite checkpoints the log into
-    # the database and syncs it: on this disk, tens of ms per checkpoint the
-    # runner records. One connection held open for the runner's life keeps the
-    # log open between them; sqlite still checkpoints it every 1000 pages.
+    # the database and syncs it (a save took 1.06 ms here, 0.16 ms with this).
+    # One connection held open for the runner's life keeps the log open
+    # between them; sqlite still checkpoints it every 1000 pages.
     keeper = sqlite3.connect(settings.store_path)
     # The runner invokes handlers on a pool sized to the CPU count (6 threads
     # on 2 cores), so durable invocations would queue behind it while Lambda
@@ -137,13 +146,35 @@ def serve(settings: DurableRunnerSettings) -> None:
     stopped = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stopped.set())
-    threading.Thread(target=lambda: (sys.stdin.read(), stopped.set()), daemon=True).start()
+    threading.Thread(target=_follow_parent, args=(runner, stopped), daemon=True).start()
     threading.Thread(target=runner.serve_forever, daemon=True).start()
     _wait_until_listening(settings.port)
     print(READY_LINE, flush=True)
     stopped.wait()
     runner.stop()
     keeper.close()
+
+
+def _follow_parent(runner: WebRunner, stopped: threading.Event) -> None:
+    """The parent's commands, one per line on stdin; end of file: the parent is gone."""
+    for command in sys.stdin:
+        if command.strip() == RESUME_INTERRUPTED:
+            _invoke_running_executions(runner)
+    stopped.set()
+
+
+def _invoke_running_executions(runner: WebRunner) -> None:
+    """Invoke every execution still running, once, as Lambda invokes again one whose invocation never answered.
+
+    A stack stopped or killed while a handler ran leaves that execution
+    running with no invocation under way, and the runner, which keeps no
+    record of an invocation in flight, would never invoke it again. An
+    execution waiting for a callback or a timer replays up to the wait and
+    suspends again.
+    """
+    executions, _ = runner._store.query(status_filter=ExecutionStatus.RUNNING.value)  # noqa: SLF001 (no public listing of all)
+    for execution in executions:
+        runner._executor._invoke_execution(execution.durable_execution_arn)  # noqa: SLF001
 
 
 def _wait_until_listening(port: int) -> None:

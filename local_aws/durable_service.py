@@ -128,6 +128,10 @@ class LocalDurableService:
     def start(self) -> None:
         self._runner.start()
 
+    def resume_interrupted(self) -> None:
+        """Invoke the executions a previous stop or crash interrupted; call once every function exists."""
+        self._runner.resume_interrupted()
+
     def stop(self) -> None:
         self._runner.stop()
         self._arns.close()

@@ -128,6 +128,7 @@ class LocalStack:
         self.deployment = provision(
             endpoint=self.endpoint, runtime=self.runtime, durable=self._durable, config=self._config
         )
+        self._durable.resume_interrupted()
         self.trigger = UploadTrigger(
             events=boto3.client("events"),
             step_functions=boto3.client("stepfunctions"),

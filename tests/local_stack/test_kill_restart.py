@@ -10,6 +10,7 @@ gone.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -95,6 +96,18 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def kill_with_children(stack: RunningStack) -> None:
+    """``kill -9`` of the stack and of every process it started, as a crash of the machine leaves none."""
+    children = children_of(stack.process.pid)
+    stack.process.kill()
+    stack.process.wait()
+    for child in children:
+        try:
+            os.kill(child, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def kill_during_writes(stack: RunningStack, seed: int) -> Acknowledged:
     acknowledged, killed = Acknowledged(), threading.Event()
     streams = [(upload_writer(stack), acknowledged.uploads, SECONDS_BETWEEN_UPLOADS), (item_writer(stack), acknowledged.items, 0)]
@@ -104,14 +117,7 @@ def kill_during_writes(stack: RunningStack, seed: int) -> Acknowledged:
     for writer in writers:
         writer.start()
     time.sleep(random.Random(seed).uniform(*KILL_WINDOW_SECONDS))
-    workers = children_of(stack.process.pid)
-    stack.process.kill()
-    stack.process.wait()
-    for worker in workers:
-        try:
-            os.kill(worker, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    kill_with_children(stack)
     killed.set()
     for writer in writers:
         writer.join()
@@ -173,5 +179,43 @@ def test_every_acknowledged_write_survives_a_kill_and_no_upload_is_silently_lost
         # A write the kill cut off before its answer may be there too: it was never acknowledged.
         shown = {(row[1], row[2]) for row in map(str.split, status_lines(restarted)) if len(row) > 2}
         assert {(key, workflow.value) for key, workflow in executions} <= shown
+    finally:
+        restarted.stop()
+
+
+# Long enough to kill the stack in the middle of it, short enough to finish soon after.
+INTERRUPTED_STEPS = 300
+
+
+def test_a_durable_execution_a_kill_interrupted_is_invoked_again_and_completes(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    stack = start_stack(data_dir, free_loopback_port())
+    lambda_client = stack.client("lambda")
+    arn = lambda_client.invoke(
+        FunctionName=stack.outputs["durableExampleStepsAliasArn"],
+        InvocationType="Event",
+        DurableExecutionName="interrupted-by-a-kill",
+        Payload=json.dumps({"steps": INTERRUPTED_STEPS}).encode(),
+    )["DurableExecutionArn"]
+
+    def steps_done() -> int:
+        history = lambda_client.get_durable_execution_history(DurableExecutionArn=arn, MaxItems=1000)["Events"]
+        return sum(1 for event in history if event["EventType"] == "StepSucceeded")
+
+    wait_until(lambda: steps_done() >= 20, timeout=60, interval=0.1, what="the execution under way")
+    kill_with_children(stack)
+
+    restarted = start_stack(data_dir, stack.port)
+    try:
+        lambda_client = restarted.client("lambda")
+        status = wait_until(
+            lambda: (found := lambda_client.get_durable_execution(DurableExecutionArn=arn)["Status"]) != "RUNNING" and found,
+            timeout=120,
+            interval=0.5,
+            what="the interrupted execution to end",
+        )
+        assert status == "SUCCEEDED"
+        result = json.loads(lambda_client.get_durable_execution(DurableExecutionArn=arn)["Result"])
+        assert result == {"steps_completed": INTERRUPTED_STEPS}
     finally:
         restarted.stop()
