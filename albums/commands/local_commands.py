@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
         "--concurrency",
         type=int,
         default=None,
-        help="Lambda workers (execution environments) per function at most; further invokes wait (default: 10)",
+        help="Lambda workers (execution environments) per function at most; further invokes wait (default: 3 per core)",
     )
     up.set_defaults(handler=local_up)
     down = verbs.add_parser("down", help="stop the local stack (it saves its data first)")
