@@ -43,6 +43,8 @@ from local_aws.upload_outbox import UploadOutbox
 SAVE_INTERVAL_SECONDS = 30.0
 # How often the uploads still owed workflows are looked up in the table.
 OUTBOX_INTERVAL_SECONDS = 1.0
+# How often the main thread wakes to run a signal's handler (see serve_until_signalled).
+SIGNAL_CHECK_SECONDS = 0.5
 # How often the engines' runs are looked at for ends to publish.
 RUN_STATUS_INTERVAL_SECONDS = 1.0
 # Execution environments per function. Lambda's default account limit is far
@@ -192,7 +194,11 @@ class LocalStack:
         faulthandler.register(signal.SIGUSR1, all_threads=True)
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signal_number, lambda *_: self._stopped.set())
-        self._stopped.wait()
+        # Python runs a signal's handler in the main thread, between bytecodes. A
+        # signal the kernel hands to another thread does not wake a main thread
+        # blocked in a wait without a timeout, so the wait wakes up by itself.
+        while not self._stopped.wait(timeout=SIGNAL_CHECK_SECONDS):
+            pass
         self._stopped.clear()
         self.stop()
 
