@@ -54,6 +54,8 @@ PIXELS_PER_IMAGE_TOKEN = 750
 MAX_IMAGE_SIDE = 1568
 MAX_IMAGE_PIXELS = 1_150_000
 CHARACTERS_PER_TOKEN = 4
+# How often a reader checks that the stack that started it still runs.
+ORPHAN_CHECK_SECONDS = 1.0
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -82,12 +84,27 @@ class CoverReading:
 _reader: Any = None
 
 
-def _start_reader() -> None:
+def _start_reader(stack_pid: int) -> None:
     global _reader
     os.setpriority(os.PRIO_PROCESS, 0, READER_NICENESS)
+    threading.Thread(target=_exit_when_orphaned, args=(stack_pid,), name="orphan-watch", daemon=True).start()
     from local_aws.offline_vision import OfflineVisionProvider
 
     _reader = OfflineVisionProvider()
+
+
+def _exit_when_orphaned(stack_pid: int) -> None:
+    """End this reader once the process that started it is gone.
+
+    A stack that exits normally shuts its pool down; one killed with
+    ``kill -9`` cannot, and its readers would hold their models for ever. The
+    kernel then gives them a new parent, which is how they notice.
+    (``PR_SET_PDEATHSIG`` would not do: it fires when the thread that spawned
+    the reader ends, and the gateway's request threads come and go.)
+    """
+    while os.getppid() == stack_pid:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _read_covers(image: bytes) -> CoverReading:
@@ -228,7 +245,10 @@ class LocalBedrockRuntime:
             if self._pool is None:
                 # Spawned, not forked: the stack process runs many threads.
                 self._pool = ProcessPoolExecutor(
-                    max_workers=self._processes, mp_context=get_context("spawn"), initializer=_start_reader
+                    max_workers=self._processes,
+                    mp_context=get_context("spawn"),
+                    initializer=_start_reader,
+                    initargs=(os.getpid(),),
                 )
             return self._pool
 

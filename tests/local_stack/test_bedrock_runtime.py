@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -172,3 +175,36 @@ def test_a_reader_killed_mid_service_is_replaced_and_the_callers_retry_succeeds(
     # The dead pool answers InternalServerException once; botocore retries on a new pool.
     assert provider.read_covers(photo) == first
     assert _reads(server.endpoint)["Reads"] == 2
+
+
+# A stack in a process of its own: it starts a reader, says the reader's pid, and waits.
+_STACK_WITH_A_READER = """
+import multiprocessing, sys, time
+from local_aws.bedrock_runtime import LocalBedrockRuntime
+runtime = LocalBedrockRuntime(processes=1).start()
+runtime._current_pool().submit(int).result()
+print(*[child.pid for child in multiprocessing.active_children()], flush=True)
+time.sleep(600)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_the_readers_of_a_stack_killed_with_sigkill_end_too() -> None:
+    stack = subprocess.Popen([sys.executable, "-c", _STACK_WITH_A_READER], stdout=subprocess.PIPE, text=True)
+    try:
+        readers = [int(pid) for pid in stack.stdout.readline().split()]
+        assert readers and all(_running(pid) for pid in readers)
+    finally:
+        stack.kill()
+        stack.wait()
+    deadline = time.monotonic() + 60
+    while any(_running(pid) for pid in readers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in readers if _running(pid)], "readers outlived the stack that started them"
