@@ -29,8 +29,13 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium
 
+# Two workers, one test file each at a time (a file's stacks and fixtures stay in
+# one process): most of the suite's time waits on stacks, engines and retries,
+# which the other worker fills. Targeted runs (`pytest tests/...`) run in one process.
+TEST_WORKERS ?= 2
+
 test: $(INSTALLED) $(LAMBDA_BUILT) $(CHROMIUM)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 demo: $(INSTALLED) $(LAMBDA_BUILT)
 	$(BIN)/albums demo
