@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -23,14 +22,11 @@ from album_registry.domain.models import (
 )
 from album_registry.domain.registration import AlbumRegistration
 from album_registry.domain.vision import normalize_to_six
-from album_registry.adapters.s3_image_links import SIGV4, S3PresignedImageLinks
-from album_registry.handlers.validation_api import build_app
-from local_aws.pipelines import LocalPipelines
-from albums.history.reader import HistoryReader
-from albums.ui.api_transport import InProcessTransport
+from albums.history.stack_reader import history_reader_for_stack
 from albums.ui.server import UiServer
+from albums.ui.validation_client import LOCAL_STACK, transport_for_stack
 from tests.browser_support import chromium_context
-from tests.validation.conftest import SAMPLE_PHOTO
+from tests.validation.conftest import SAMPLE_PHOTO, PipelinesOnStack
 
 pytestmark = pytest.mark.browser
 
@@ -41,21 +37,12 @@ WAIT_MS = 45_000
 
 
 @pytest.fixture(scope="module")
-def ui(local_stack: LocalPipelines) -> Iterator[UiServer]:
-    app = build_app(
-        repository=local_stack.repository,
-        resumer=local_stack.resumer,
-        clock=SystemClock(),
-        images=S3PresignedImageLinks(boto3.client("s3", config=SIGV4), local_stack.bucket_name),
-    )
-    histories = HistoryReader(
-        records=local_stack.repository,
-        step_functions=local_stack.step_functions,
-        lambda_client=boto3.client("lambda"),
-        s3=local_stack.s3,
-        bucket=local_stack.bucket_name,
-    )
-    server = UiServer(InProcessTransport(app), histories=histories).start()
+def ui(local_stack: PipelinesOnStack) -> Iterator[UiServer]:
+    """The page as ``albums ui --stack local`` serves it, over the running stack."""
+    server = UiServer(
+        transport_for_stack(LOCAL_STACK, data_dir=local_stack.data_dir),
+        histories=history_reader_for_stack(LOCAL_STACK, data_dir=local_stack.data_dir),
+    ).start()
     yield server
     server.stop()
 
@@ -79,9 +66,9 @@ def correct_year(page: Page, workflow: WorkflowType, *, by_keyboard: bool) -> No
 
 
 def test_a_person_corrects_a_year_and_both_pipelines_register_it(
-    local_stack: LocalPipelines, ui: UiServer, browser: BrowserContext
+    local_stack: PipelinesOnStack, ui: UiServer, browser: BrowserContext
 ) -> None:
-    started = local_stack.upload(SAMPLE_PHOTO.read_bytes(), PHOTO_KEY)
+    execution_ids = local_stack.upload(SAMPLE_PHOTO.read_bytes(), PHOTO_KEY)
     page = browser.new_page()
     page.goto(ui.url)
     assert "token" not in page.url  # traded for a cookie on the first visit
@@ -107,8 +94,8 @@ def test_a_person_corrects_a_year_and_both_pipelines_register_it(
     correct_year(page, WorkflowType.STEP_FUNCTIONS, by_keyboard=True)
     correct_year(page, WorkflowType.DURABLE_FUNCTIONS, by_keyboard=False)
 
-    for workflow, arn in started.engine_arns.items():
-        assert local_stack.wait_for_engine(workflow, arn, timeout=60).status == "SUCCEEDED"
+    for workflow, execution_id in execution_ids.items():
+        assert local_stack.wait_for_engine(workflow, execution_id, timeout=60) == "SUCCEEDED"
 
     page.get_by_role("tab", name="Executions").click()
     photo = page.locator(f'#executions tr[data-photo="{local_stack.bucket_name}/{PHOTO_KEY}"]')
@@ -117,20 +104,20 @@ def test_a_person_corrects_a_year_and_both_pipelines_register_it(
 
     page.get_by_role("tab", name="Registry").click()
     for workflow in WorkflowType:
-        row = page.locator(f'#registry tr[data-execution-id="{started.execution_id(workflow)}"][data-album-index="3"]')
+        row = page.locator(f'#registry tr[data-execution-id="{execution_ids[workflow]}"][data-album-index="3"]')
         expect(row.locator("td.year")).to_contain_text(CORRECTED_YEAR, timeout=WAIT_MS)
     page.get_by_label("Workflow type").select_option("durable-functions")
-    expect(page.locator(f'#registry tr[data-execution-id="{started.execution_id(WorkflowType.STEP_FUNCTIONS)}"]')).to_have_count(0)
+    expect(page.locator(f'#registry tr[data-execution-id="{execution_ids[WorkflowType.STEP_FUNCTIONS]}"]')).to_have_count(0)
 
     page.screenshot(path=str(ARTIFACTS / "validation-registry.png"), full_page=True)
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()
     csv = Path(download.value.path()).read_text(encoding="utf-8")
     assert csv.startswith("workflowType,executionId,albumIndex,artist,albumName,year")
-    assert f"durable-functions,{started.execution_id(WorkflowType.DURABLE_FUNCTIONS)},3," in csv
+    assert f"durable-functions,{execution_ids[WorkflowType.DURABLE_FUNCTIONS]},3," in csv
 
 
-def test_a_failed_execution_shows_its_error_code(local_stack: LocalPipelines, ui: UiServer, browser: BrowserContext) -> None:
+def test_a_failed_execution_shows_its_error_code(local_stack: PipelinesOnStack, ui: UiServer, browser: BrowserContext) -> None:
     """The executions view shows why a run failed: its stable code beside the short message."""
     workflow = WorkflowType.DURABLE_FUNCTIONS
     registration = AlbumRegistration(repository=local_stack.repository, clock=SystemClock())
@@ -152,7 +139,7 @@ def test_a_failed_execution_shows_its_error_code(local_stack: LocalPipelines, ui
 
 
 def test_a_field_vision_could_not_read_is_marked_unreadable(
-    local_stack: LocalPipelines, ui: UiServer, browser: BrowserContext
+    local_stack: PipelinesOnStack, ui: UiServer, browser: BrowserContext
 ) -> None:
     """Property 7 on the page: an empty field is shown as unreadable, not as if read empty."""
     workflow = WorkflowType.STEP_FUNCTIONS
@@ -189,12 +176,12 @@ def test_a_field_vision_could_not_read_is_marked_unreadable(
 
 
 def test_the_history_page_shows_both_engines_live_until_each_completes(
-    local_stack: LocalPipelines, ui: UiServer, browser: BrowserContext
+    local_stack: PipelinesOnStack, ui: UiServer, browser: BrowserContext
 ) -> None:
     """Linked from the executions list, the page follows one upload on both engines as they run."""
     key = "uploads/history-shelf.jpg"
-    started = local_stack.upload(SAMPLE_PHOTO.read_bytes(), key)
-    tasks = {workflow: local_stack.wait_for_task(workflow, started.execution_id(workflow)) for workflow in WorkflowType}
+    execution_ids = local_stack.upload(SAMPLE_PHOTO.read_bytes(), key)
+    tasks = {workflow: local_stack.wait_for_task(workflow, execution_ids[workflow]) for workflow in WorkflowType}
     page = browser.new_page()
     page.goto(ui.url)
     page.get_by_role("tab", name="Executions").click()

@@ -18,20 +18,16 @@ from album_registry.domain.models import WorkflowType
 from album_registry.handlers import validation_api
 from albums.cli import main
 from albums.commands.validation_commands import InvalidSettingError, parse_settings
-from local_aws.pipelines import LocalPipelines
 from local_aws.lambda_runtime import reset_composition
-from tests.validation.conftest import SAMPLE_PHOTO
+from tests.validation.conftest import SAMPLE_PHOTO, PipelinesOnStack
 
 UNKNOWN_TASK = "task-sf-" + "0" * 32
 
 
 @pytest.fixture
-def cli_on_local_stack(local_stack: LocalPipelines) -> Iterator[LocalPipelines]:
-    """``--stack local`` reads the local stack's environment afresh."""
-    reset_composition()
-    validation_api.default_app.cache_clear()
+def cli_on_local_stack(local_stack: PipelinesOnStack) -> Iterator[PipelinesOnStack]:
+    """The commands find the running stack through its data dir, as a user's would."""
     yield local_stack
-    validation_api.default_app.cache_clear()
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -40,39 +36,46 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+def on(stack: PipelinesOnStack, *argv: str) -> list[str]:
+    """A command's arguments, pointed at ``stack``'s data dir."""
+    return [*argv, "--data-dir", str(stack.data_dir)]
+
+
 def test_tasks_and_validate_release_a_step_functions_run(
-    cli_on_local_stack: LocalPipelines, capsys: pytest.CaptureFixture[str]
+    cli_on_local_stack: PipelinesOnStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The Step Functions run: the local stack resumes it through the stepfunctions
     # API, as Boto3EngineResumer does on AWS.
     stack = cli_on_local_stack
     workflow = WorkflowType.STEP_FUNCTIONS
-    started = stack.upload(SAMPLE_PHOTO.read_bytes(), "uploads/cli-shelf.jpg", workflows=(workflow,))
-    task = stack.wait_for_task(workflow, started.execution_id(workflow))
+    execution_id = stack.upload(SAMPLE_PHOTO.read_bytes(), "uploads/cli-shelf.jpg")[workflow]
+    task = stack.wait_for_task(workflow, execution_id)
 
-    code, out, _ = run(capsys, "tasks", "--stack", "local", "--workflow-type", "step-functions")
+    code, out, _ = run(capsys, *on(stack, "tasks", "--stack", "local", "--workflow-type", "step-functions"))
     assert code == 0 and task.taskId in out and "uploads/cli-shelf.jpg" in out
-    code, out, _ = run(capsys, "tasks", "--json")
+    code, out, _ = run(capsys, *on(stack, "tasks", "--json"))
     assert task.taskId in [listed["taskId"] for listed in json.loads(out)["tasks"]]
     assert "taskToken" not in out
 
-    code, _, err = run(capsys, "validate", task.taskId, "--set", "3.year=1800")
+    code, _, err = run(capsys, *on(stack, "validate", task.taskId, "--set", "3.year=1800"))
     assert code == 1
     assert err == "albums validate: invalid --set 3.year: Input should be greater than or equal to 1900 (422)\n"
 
-    code, _, err = run(capsys, "validate", UNKNOWN_TASK, "--accept")
+    code, _, err = run(capsys, *on(stack, "validate", UNKNOWN_TASK, "--accept"))
     assert (code, err) == (1, f"albums validate: task {UNKNOWN_TASK} not found (404)\n")
 
-    code, out, _ = run(capsys, "validate", task.taskId, "--set", "3.year=1971", "--set", "5.artist=Someone Else")
+    code, out, _ = run(
+        capsys, *on(stack, "validate", task.taskId, "--set", "3.year=1971", "--set", "5.artist=Someone Else")
+    )
     assert code == 0 and "submitted with 2 correction(s)" in out
-    assert stack.wait_for_engine(workflow, started.engine_arns[workflow], timeout=60).status == "SUCCEEDED"
-    albums = stack.repository.get_albums(workflow, started.execution_id(workflow))
+    assert stack.wait_for_engine(workflow, execution_id, timeout=60) == "SUCCEEDED"
+    albums = stack.repository.get_albums(workflow, execution_id)
     assert albums[2].year == 1971 and albums[4].artist == "Someone Else"
 
-    code, _, err = run(capsys, "validate", task.taskId, "--accept")
+    code, _, err = run(capsys, *on(stack, "validate", task.taskId, "--accept"))
     assert code == 1
     assert err == f"albums validate: validation task {task.taskId} is already completed (409)\n"
-    code, out, _ = run(capsys, "tasks")
+    code, out, _ = run(capsys, *on(stack, "tasks"))
     assert task.taskId not in out
 
 
@@ -188,7 +191,7 @@ def printed_history(out: str) -> str:
 
 
 def test_history_shows_both_engines_of_an_upload_live_and_follows_it_to_the_end(
-    cli_on_local_stack: LocalPipelines, capsys: pytest.CaptureFixture[str]
+    cli_on_local_stack: PipelinesOnStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``albums history KEY``: both engines' timelines, waiting; ``--follow`` until both end."""
     from album_registry.domain.models import ValidationOutcome
@@ -196,10 +199,9 @@ def test_history_shows_both_engines_of_an_upload_live_and_follows_it_to_the_end(
     from tests.local_stack.conftest import wait_until
 
     stack = cli_on_local_stack
-    started = stack.upload(SAMPLE_PHOTO.read_bytes(), HISTORY_KEY)
-    tasks = {workflow: stack.wait_for_task(workflow, started.execution_id(workflow)) for workflow in WorkflowType}
-    reader = history_reader_for_stack("local")
-    ids_by_workflow = {workflow: started.execution_id(workflow) for workflow in WorkflowType}
+    ids_by_workflow = stack.upload(SAMPLE_PHOTO.read_bytes(), HISTORY_KEY)
+    tasks = {workflow: stack.wait_for_task(workflow, ids_by_workflow[workflow]) for workflow in WorkflowType}
+    reader = history_reader_for_stack("local", data_dir=stack.data_dir)
     # Both engines have recorded the pause: the task waiting for its token, the callback.
     wait_until(
         lambda: all(engine.timeline and engine.timeline.waits for engine in reader.read(ids_by_workflow).engines),
@@ -207,10 +209,10 @@ def test_history_shows_both_engines_of_an_upload_live_and_follows_it_to_the_end(
         what="both engines to record their validation wait",
     )
 
-    code, out, err = run(capsys, "history", HISTORY_KEY, "--stack", "local")
+    code, out, err = run(capsys, *on(stack, "history", HISTORY_KEY, "--stack", "local"))
     assert (code, err) == (0, "")
     out = printed_history(out)
-    sf_id, durable_id = (started.execution_id(workflow) for workflow in WorkflowType)
+    sf_id, durable_id = (ids_by_workflow[workflow] for workflow in WorkflowType)
     assert out.startswith(f"history of {HISTORY_KEY} (read ")
     assert f"== Step Functions · {sf_id} · waiting_validation · engine RUNNING" in out
     assert f"== durable functions · {durable_id} · waiting_validation · engine RUNNING" in out
@@ -222,7 +224,7 @@ def test_history_shows_both_engines_of_an_upload_live_and_follows_it_to_the_end(
 
     for task in tasks.values():
         stack.submit(task.taskId, ValidationOutcome(reviewed=True, corrections=[]))
-    code, out, err = run(capsys, "history", HISTORY_KEY, "--follow", "--interval", "0.2")
+    code, out, err = run(capsys, *on(stack, "history", HISTORY_KEY, "--follow", "--interval", "0.2"))
     assert (code, err) == (0, "")
     last = printed_history(out)
     assert f"== Step Functions · {sf_id} · completed · engine SUCCEEDED" in last
@@ -234,9 +236,9 @@ def test_history_shows_both_engines_of_an_upload_live_and_follows_it_to_the_end(
 
 
 def test_history_of_an_upload_that_is_not_there_is_a_one_line_error(
-    cli_on_local_stack: LocalPipelines, capsys: pytest.CaptureFixture[str]
+    cli_on_local_stack: PipelinesOnStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "history", "uploads/never-uploaded.jpg")
+    code, out, err = run(capsys, *on(cli_on_local_stack, "history", "uploads/never-uploaded.jpg"))
     assert (code, out) == (1, "")
     assert err == (
         f"albums history: s3://{cli_on_local_stack.bucket_name}/uploads/never-uploaded.jpg does not exist: "
