@@ -33,7 +33,7 @@ from album_registry.constants import BEDROCK_MODEL_ID_ENV, DEFAULT_BEDROCK_MODEL
 from album_registry.domain.models import Upload, WorkflowType
 from album_registry.handlers.upload_event import upload_from_event
 from albums.bench.collector import LambdaUsage, PhaseUsage
-from albums.bench.emf import MetricSample, emf_document, samples_from_emf
+from albums.bench.emf import MetricSample, emf_document, emf_documents, samples_from_emf
 from albums.history.reader import read_durable_history, read_step_functions_history
 from local_aws.stack_api import COLD_STARTS_PATH, USAGE_PATH
 from local_aws.usage import NOT_A_FUNCTION, CallerUsage
@@ -460,7 +460,7 @@ class RunningLocalStackSource(StackHistories):
         for log in sorted(self._log_dir.glob("*.log")):
             with log.open(encoding="utf-8", errors="replace") as lines:
                 for line in lines:
-                    document = emf_document(line)
-                    if document is not None and start_ms <= document["_aws"]["Timestamp"] <= end_ms:
-                        samples += samples_from_emf(document)
+                    for document in emf_documents(line):
+                        if start_ms <= document["_aws"]["Timestamp"] <= end_ms:
+                            samples += samples_from_emf(document)
         return samples
