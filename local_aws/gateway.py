@@ -27,6 +27,7 @@ from local_aws.dynamodb_responses import install_plain_item_answers
 from local_aws.dynamodb_transactions import install_item_rollback
 from local_aws.state_machine_clients import install_shared_clients
 from local_aws.state_machine_definitions import install_parsed_definitions
+from local_aws.usage import CallerUsage, StackUsage, bedrock_tokens, caller_of, dynamodb_units
 from local_aws.lambda_runtime import (
     InvalidParameterValueError,
     LambdaInvoker,
@@ -37,6 +38,10 @@ from local_aws.lambda_runtime import (
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations$")
 # Lambda's durable-execution API: executions, their listing by function, callbacks.
 DURABLE_API_PREFIX = "/2025-12-01/"
+
+DYNAMODB_TARGET_PREFIX = "DynamoDB_"
+# What a GetObject may carry in its query besides ``response-*`` overrides.
+_GET_OBJECT_PARAMETERS = frozenset({"versionId", "partNumber"})
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # Set on an S3 write's environ that the trigger will hear of (the journal keeps it as owed).
@@ -81,6 +86,7 @@ class LocalGateway:
         object_created: Callable[[str, str, str | None, int], None] | None = None,
         bedrock: LocalBedrockRuntime | None = None,
         moto_middleware: Callable[[WsgiApp], WsgiApp] | None = None,
+        usage: StackUsage | None = None,
     ) -> None:
         enable_state_machine_execution()
         install_item_rollback()
@@ -95,6 +101,7 @@ class LocalGateway:
         self._durable_invoke = durable_invoke
         self._object_created = object_created
         self._bedrock = bedrock
+        self._usage = usage
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         # Durable execution ARNs hold '/': route on the raw request URI.
@@ -112,10 +119,33 @@ class LocalGateway:
         if self._bedrock is not None:
             answered = self._bedrock.serve(environ, start_response)
             if answered is not None:
-                return answered
-        if self._object_created is not None and _is_s3_object_write(environ):
-            return self._s3_write(environ, start_response)
+                return answered if self._usage is None else self._count_tokens(environ, answered)
+        if _is_s3_object_write(environ):
+            self._count(environ, CallerUsage.S3_PUT_REQUESTS, 1)
+            if self._object_created is not None:
+                return self._s3_write(environ, start_response)
+        elif _is_s3_object_read(environ):
+            self._count(environ, CallerUsage.S3_GET_REQUESTS, 1)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if self._usage is not None and target.startswith(DYNAMODB_TARGET_PREFIX):
+            body = b"".join(self._moto(environ, start_response))
+            consumed = dynamodb_units(target, body)
+            if consumed is not None:
+                self._count(environ, *consumed)
+            return [body]
         return self._moto(environ, start_response)
+
+    def _count(self, environ: dict[str, Any], usage: CallerUsage, amount: float) -> None:
+        """What CloudWatch would count of this request, for its caller (``local_aws.usage``)."""
+        if self._usage is not None and amount:
+            self._usage.add(caller_of(environ), usage, amount)
+
+    def _count_tokens(self, environ: dict[str, Any], answered: Iterable[bytes]) -> list[bytes]:
+        body = b"".join(answered)
+        input_tokens, output_tokens = bedrock_tokens(body)
+        self._count(environ, CallerUsage.BEDROCK_INPUT_TOKENS, input_tokens)
+        self._count(environ, CallerUsage.BEDROCK_OUTPUT_TOKENS, output_tokens)
+        return [body]
 
     def _s3_write(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """Let moto store the object, then tell the trigger a new object exists.
@@ -173,7 +203,7 @@ def _one_dynamodb_call_at_a_time(moto: WsgiApp) -> WsgiApp:
     lock = threading.Lock()
 
     def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith(DYNAMODB_TARGET_PREFIX):
             return moto(environ, start_response)
         with lock:
             return list(moto(environ, start_response))
@@ -190,12 +220,27 @@ def _error(start_response: Callable[..., Any], status: HTTPStatus, error_type: s
     return [json.dumps({"Type": "User", "message": message}).encode()]
 
 
-def _is_s3_object_write(environ: dict[str, Any]) -> bool:
-    """A PutObject, CopyObject or CompleteMultipartUpload, path-style."""
+def _is_s3_object_request(environ: dict[str, Any]) -> bool:
+    """A request to S3 naming a bucket and a key, path-style."""
     if "/s3/aws4_request" not in environ.get("HTTP_AUTHORIZATION", ""):
         return False
     bucket, _, key = environ["PATH_INFO"].lstrip("/").partition("/")
-    if not bucket or not key:
+    return bool(bucket and key)
+
+
+def _is_s3_object_read(environ: dict[str, Any]) -> bool:
+    """A GetObject (of a version or a part too), not a sub-resource such as ``?tagging``."""
+    if environ["REQUEST_METHOD"] != "GET" or not _is_s3_object_request(environ):
+        return False
+    parameters = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    if "x-id" in parameters:
+        return parameters["x-id"] == ["GetObject"]
+    return all(name in _GET_OBJECT_PARAMETERS or name.startswith("response-") for name in parameters)
+
+
+def _is_s3_object_write(environ: dict[str, Any]) -> bool:
+    """A PutObject, CopyObject or CompleteMultipartUpload, path-style."""
+    if not _is_s3_object_request(environ):
         return False
     query = environ.get("QUERY_STRING", "")
     if environ["REQUEST_METHOD"] == "PUT":

@@ -38,10 +38,10 @@ from local_aws.lambda_runtime import (
     LATEST_VERSION,
     REGION,
     FunctionVersions,
-    InvocationRecord,
     InvocationResult,
     UnknownFunctionError,
 )
+from local_aws.usage import StackUsage, session_token_for
 
 RUNTIME_API = "/2018-06-01/runtime"
 UNHANDLED = "Unhandled"
@@ -104,13 +104,20 @@ class _Invocation:
     done: threading.Event = field(default_factory=threading.Event)
     result: InvocationResult | None = None
 
+    # The handler's own time, from the delivery to the answer (0 when never delivered).
+    duration_ms: float = 0.0
+    _delivered_at: float | None = None
+
     def deliver(self) -> None:
         self.deadline_ms = int((time.time() + self.timeout_seconds) * 1000)
+        self._delivered_at = time.perf_counter()
         self.delivered.set()
 
     def complete(self, result: InvocationResult) -> None:
         if not self.done.is_set():
             self.result = result
+            if self._delivered_at is not None:
+                self.duration_ms = (time.perf_counter() - self._delivered_at) * 1000
             self.done.set()
         # An answer before delivery (an init error) ends the wait for delivery too.
         self.delivered.set()
@@ -167,6 +174,9 @@ class Worker:
             "AWS_ENDPOINT_URL": host.endpoint,
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
+            # Lambda gives a function its role's session, named after the function: the
+            # stack tells the function's calls from others' by it (local_aws.usage).
+            "AWS_SESSION_TOKEN": session_token_for(definition.name),
             # No X-Ray daemon here: Powertools' tracer stays off.
             "POWERTOOLS_TRACE_DISABLED": "true",
             "PYTHONPATH": os.pathsep.join(definition.python_path(host.runtime)),
@@ -190,8 +200,9 @@ class Worker:
             start_new_session=True,
         )
 
-    def run(self, payload: bytes, invoked_function_arn: str) -> InvocationResult:
-        """Hand one invocation to this worker and wait for its answer or its timeout."""
+    def run(self, payload: bytes, invoked_function_arn: str) -> tuple[InvocationResult, float]:
+        """Hand one invocation to this worker and wait for its answer or its timeout;
+        the answer, and the handler's time in ms (the timeout's, for one that ran out)."""
         timeout = self.definition.timeout_seconds
         invocation = _Invocation(
             request_id=str(uuid.uuid4()),
@@ -220,7 +231,7 @@ class Worker:
             )
             self.stop()
         assert invocation.result is not None
-        return invocation.result
+        return invocation.result, invocation.duration_ms
 
     def stop(self) -> None:
         if self.alive:
@@ -334,7 +345,7 @@ class FunctionPool:
         self._changed = threading.Condition()
         self.cold_starts = 0
 
-    def invoke(self, payload: bytes, invoked_function_arn: str) -> InvocationResult:
+    def invoke(self, payload: bytes, invoked_function_arn: str) -> tuple[InvocationResult, float]:
         worker = self._acquire()
         try:
             return worker.run(payload, invoked_function_arn)
@@ -401,15 +412,22 @@ class WorkerLambdaRuntime:
     one the program declares for the function.
     """
 
-    def __init__(self, host: WorkerHost, *, concurrency: int, idle_seconds: float = DEFAULT_IDLE_SECONDS) -> None:
+    def __init__(
+        self,
+        host: WorkerHost,
+        *,
+        concurrency: int,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
+        usage: StackUsage | None = None,
+    ) -> None:
         self._host = host
+        self._usage = usage or StackUsage()
         self._concurrency = concurrency
         self._idle_seconds = idle_seconds
         self._definitions: dict[str, FunctionDefinition] = {}
         self._pools: dict[tuple[str, str], FunctionPool] = {}
         self._lock = threading.Lock()
         self.versions = FunctionVersions()
-        self.invocations: list[InvocationRecord] = []
         self._stopped = threading.Event()
         threading.Thread(target=self._reap_forever, name="worker-reaper", daemon=True).start()
 
@@ -423,11 +441,8 @@ class WorkerLambdaRuntime:
     def invoke(self, identifier: str, payload: bytes) -> InvocationResult:
         function = self.versions.resolve(identifier)
         pool = self._pool(function.name, function.version)
-        started = time.perf_counter()
-        result = pool.invoke(payload, function.invoked_arn)
-        error = _error_type(result) if result.function_error else None
-        with self._lock:
-            self.invocations.append(InvocationRecord(function.name, (time.perf_counter() - started) * 1000, error))
+        result, duration_ms = pool.invoke(payload, function.invoked_arn)
+        self._usage.add_invocation(function.name, duration_ms)
         return replace(result, executed_version=function.version)
 
     def _pool(self, name: str, version: str) -> FunctionPool:
@@ -465,10 +480,3 @@ class WorkerLambdaRuntime:
         while not self._stopped.wait(interval):
             for pool in list(self._pools.values()):
                 pool.reap(self._idle_seconds)
-
-
-def _error_type(result: InvocationResult) -> str:
-    try:
-        return str(json.loads(result.payload).get("errorType") or UNHANDLED)
-    except (ValueError, AttributeError):
-        return UNHANDLED

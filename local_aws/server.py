@@ -38,6 +38,7 @@ from local_aws.stack_api import with_stack_api
 from local_aws.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, FUNCTION_LOG_DIR, STATE_FILE, LocalStackInfo
 from local_aws.trigger import UploadTrigger
 from local_aws.upload_outbox import UploadOutbox
+from local_aws.usage import StackUsage
 
 # The journal keeps every acknowledged write between two snapshots: they bound its length and the replay at start.
 SAVE_INTERVAL_SECONDS = 30.0
@@ -76,6 +77,8 @@ class LocalStack:
         self._data_dir = data_dir
         self._config = config or {}
         self._function_concurrency = function_concurrency
+        # What CloudWatch would count, counted by the runtime and the gateway.
+        self.usage = StackUsage()
         self.runtime = WorkerLambdaRuntime(
             WorkerHost(
                 interpreter=sys.executable,
@@ -88,6 +91,7 @@ class LocalStack:
             ),
             concurrency=function_concurrency,
             idle_seconds=idle_seconds,
+            usage=self.usage,
         )
         self._server: GatewayServer | None = None
         self._durable: LocalDurableService | None = None
@@ -125,8 +129,9 @@ class LocalStack:
             object_created=self._object_created,
             bedrock=self.bedrock.start(),
             moto_middleware=self._snapshots.journal.middleware,
+            usage=self.usage,
         )
-        self._server = GatewayServer(with_stack_api(gateway, self.runtime), port=self._port).start()
+        self._server = GatewayServer(with_stack_api(gateway, self.runtime, self.usage), port=self._port).start()
         self._use_this_endpoint()
         self._durable.start()
         self.deployment = provision(

@@ -6,8 +6,7 @@ each state and each task attempt started and ended. Durable functions:
 payloads and one ``InvocationCompleted`` per invocation (the first one plus
 its replays). Both histories are read in the AWS API's shape, so the same
 code measures a local run and a run in the cloud; only the source differs
-(``LocalSource``, ``AwsSource`` or ``RunningLocalStackSource``, behind
-``HistorySource``).
+(``AwsSource`` or ``RunningLocalStackSource``, behind ``HistorySource``).
 
 Business time is the union of the intervals in which a business step ran
 (a Lambda task or a native DynamoDB call; a durable step attempt); the
@@ -365,7 +364,7 @@ class HistorySource(Protocol):
     """Where the collector reads the engines' histories: this machine or a stack."""
 
     # Native DynamoDB writes of the state machine are not in the usage figures
-    # locally (moto reports no capacity to the interpreter); in AWS the
+    # locally (the local stack counts the functions' calls only); in AWS the
     # table's metrics include them.
     adds_native_write_units: bool
 

@@ -62,9 +62,36 @@ def emf_document(line: str) -> dict[str, Any] | None:
         document = json.loads(line)
     except json.JSONDecodeError:
         return None
-    if isinstance(document, dict) and "CloudWatchMetrics" in document.get("_aws", {}):
-        return document
-    return None
+    return document if _is_emf(document) else None
+
+
+def _is_emf(document: object) -> bool:
+    return isinstance(document, dict) and "CloudWatchMetrics" in document.get("_aws", {})
+
+
+_DECODER = json.JSONDecoder()
+
+
+def emf_documents(line: str) -> list[dict[str, Any]]:
+    """Every EMF document on a line of a log file that several writers share.
+
+    ``print`` writes a document and its newline in two writes: two threads of
+    one worker, or two workers of one function, flushing at once leave
+    ``{A}{B}`` on one line (and an empty one after it). Each document is one
+    write, so the line is the documents back to back.
+    """
+    if '"_aws"' not in line:
+        return []
+    documents = []
+    text, at = line.strip(), 0
+    while at < len(text):
+        try:
+            document, at = _DECODER.raw_decode(text, at)
+        except json.JSONDecodeError:
+            break
+        if _is_emf(document):
+            documents.append(document)
+    return documents
 
 
 class EmfCapture(io.TextIOBase):

@@ -603,8 +603,8 @@ def _transfers(sections: Sequence[PatternSection], code: CodeSizeSection) -> lis
 
 
 TIMING_CAVEAT = (
-    "These times come from this machine's emulation (moto's state-machine interpreter, the local "
-    "durable runner, Lambda handlers in worker processes or in the bench's process, all over loopback "
+    "These times come from this machine's local stack (moto's state-machine interpreter, the local "
+    "durable runner, the functions' built archives in awslambdaric worker processes, all over loopback "
     "HTTP on shared cores); AWS's engines, network and Lambda placement differ, so they do not predict "
     "AWS latency."
 )

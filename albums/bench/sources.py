@@ -1,147 +1,45 @@
-"""The two places the collector reads from: this machine, or a deployed stack.
+"""Where the stack workload reads a run's histories and usage: a deployed stack or a local one.
 
-``LocalSource`` reads the local stack's engines and measures what AWS would
-bill: the in-process Lambda runtime's durations, the repository's
-``ReturnConsumedCapacity`` and the S3 and Bedrock calls made during a phase.
-``StackHistories`` reads the same histories through the AWS APIs from any
-endpoint, and lists the engine runs of a deployed stack so that a bench can
-see duplicates. On it, ``AwsSource`` adds the usage from CloudWatch (Lambda
+``StackHistories`` reads the engine histories through the AWS APIs from any
+endpoint, and lists the engine runs of a stack so that a bench can see
+duplicates. On it, ``AwsSource`` adds the usage from CloudWatch (Lambda
 ``REPORT`` lines, the table's consumed capacity, the model's token counts)
 and the handlers' EMF lines from CloudWatch Logs, and
-``RunningLocalStackSource`` reads a running ``albums local up``, which keeps
-no CloudWatch: what only CloudWatch knows is reported as not measured.
+``RunningLocalStackSource`` reads a local stack (``albums local up``, or the
+bench's own), which keeps no CloudWatch but counts the same things itself
+(``GET /_local/usage``, see ``local_aws.usage``) and writes the functions'
+EMF lines to their log files.
 
 Cold starts: on AWS, the REPORT lines that carry an ``Init Duration``; on a
-running local stack, its worker pools' own counts (``local_aws.stack_api``),
-read before and after the run.
+local stack, its worker pools' own counts (``local_aws.stack_api``). The
+local stack's counters run from its start: the source reads them before and
+after the run.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import urllib.parse
 import urllib.request
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import boto3
-
-from album_registry import composition
 from album_registry.constants import BEDROCK_MODEL_ID_ENV, DEFAULT_BEDROCK_MODEL_ID, METRICS_NAMESPACES
 from album_registry.domain.models import Upload, WorkflowType
 from album_registry.handlers.upload_event import upload_from_event
-from albums.bench.collector import HistoryTruncatedError, LambdaUsage, PhaseUsage, lambda_usage_from_durations
-from albums.bench.emf import MetricSample, emf_document, samples_from_emf
+from albums.bench.collector import LambdaUsage, PhaseUsage
+from albums.bench.emf import MetricSample, emf_document, emf_documents, samples_from_emf
 from albums.history.reader import read_durable_history, read_step_functions_history
-from local_aws.pipelines import LocalPipelines
-from local_aws.stack_api import COLD_STARTS_PATH
+from local_aws.stack_api import COLD_STARTS_PATH, USAGE_PATH
+from local_aws.usage import NOT_A_FUNCTION, CallerUsage
 from albums.stack_outputs import StackOutputs
 
-_BEDROCK_TOKENS = {"inputTokens": "input", "outputTokens": "output"}
 _LAMBDA_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)")
-
-
-class ApiCallCounter:
-    """Counts S3 requests and Bedrock tokens of every boto3 client made after ``install``.
-
-    Hooks go on the default session, whose event hooks each new client copies.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.calls: Counter[str] = Counter()
-        self.tokens: Counter[str] = Counter()
-
-    def install(self) -> ApiCallCounter:
-        if boto3.DEFAULT_SESSION is None:
-            boto3.setup_default_session()
-        events = boto3.DEFAULT_SESSION.events  # type: ignore[union-attr]
-        events.register("after-call.s3", self._count)
-        events.register("after-call.bedrock-runtime", self._count)
-        return self
-
-    def _count(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
-        usage = parsed.get("usage") or {}
-        with self._lock:
-            self.calls[f"{model.service_model.endpoint_prefix}.{model.name}"] += 1
-            for key, kind in _BEDROCK_TOKENS.items():
-                self.tokens[kind] += int(usage.get(key, 0))
-
-    def snapshot(self) -> tuple[Counter[str], Counter[str]]:
-        with self._lock:
-            return Counter(self.calls), Counter(self.tokens)
-
-
-@dataclass(frozen=True)
-class _LocalMark:
-    invocations: int
-    read_units: float
-    write_units: float
-    calls: Counter[str]
-    tokens: Counter[str]
-
-
-class LocalSource:
-    adds_native_write_units = True
-
-    def __init__(self, pipelines: LocalPipelines, counter: ApiCallCounter) -> None:
-        self._pipelines = pipelines
-        self._counter = counter
-
-    def step_functions_history(self, execution_arn: str) -> list[dict[str, Any]]:
-        return read_step_functions_history(self._pipelines.step_functions, execution_arn)
-
-    def durable_history(self, execution_arn: str) -> list[dict[str, Any]]:
-        response = self._pipelines.durable_runner.get_execution_history(execution_arn, include_execution_data=True)
-        if response.next_marker is not None:
-            raise HistoryTruncatedError(execution_arn=execution_arn, events=len(response.events))
-        return [event.to_dict() for event in response.events]
-
-    def begin_phase(self) -> _LocalMark:
-        capacity = composition.repository().capacity
-        calls, tokens = self._counter.snapshot()
-        return _LocalMark(
-            invocations=len(self._pipelines.runtime.invocations),
-            read_units=capacity.read_units,
-            write_units=capacity.write_units,
-            calls=calls,
-            tokens=tokens,
-        )
-
-    def phase_usage(self, mark: object) -> PhaseUsage:
-        if not isinstance(mark, _LocalMark):
-            raise TypeError("a LocalSource phase mark is needed")
-        capacity = composition.repository().capacity
-        calls, tokens = self._counter.snapshot()
-        calls.subtract(mark.calls)
-        tokens.subtract(mark.tokens)
-        records = self._pipelines.runtime.invocations[mark.invocations :]
-        return PhaseUsage(
-            lambda_functions=lambda_usage_from_durations((r.function_name, r.duration_ms) for r in records),
-            dynamodb_read_units=capacity.read_units - mark.read_units,
-            dynamodb_write_units=capacity.write_units - mark.write_units,
-            s3_put_requests=calls["s3.PutObject"],
-            s3_get_requests=calls["s3.GetObject"],
-            bedrock_input_tokens=tokens["input"],
-            bedrock_output_tokens=tokens["output"],
-            cold_starts_source=(
-                "not counted: this stack imports the handlers into the bench's own process, so it has no "
-                "execution environments to start (--running-local-stack counts the workers' cold starts)"
-            ),
-            source=(
-                "local: Lambda durations measured by the in-process runtime (task functions) and "
-                "InvocationCompleted events (durable function); DynamoDB units from the repository's "
-                "ReturnConsumedCapacity plus one WRU per started KB of each native write in the "
-                "state machine's history; S3 requests and Bedrock tokens counted on the boto3 clients"
-            ),
-        )
 
 
 @dataclass(frozen=True)
@@ -397,24 +295,64 @@ class AwsSource(StackHistories):
         return sorted(usage, key=lambda item: item[0].function_name)
 
 
-# What a running local stack cannot tell: it keeps no CloudWatch, and its
-# Lambda runtime and table run in another process.
-_NOT_MEASURED_LOCALLY = [
-    "dynamodb_read_units",
-    "dynamodb_write_units",
-    "s3_get_requests",
-    "bedrock_input_tokens",
-    "bedrock_output_tokens",
-]
+@dataclass(frozen=True)
+class LocalStackUsage:
+    """A local stack's usage counters (``GET /_local/usage``): Lambda per function, the rest per caller."""
+
+    lambda_functions: dict[str, LambdaUsage]
+    callers: dict[str, dict[CallerUsage, float]]
+
+    @classmethod
+    def from_answer(cls, answer: dict[str, Any]) -> LocalStackUsage:
+        return cls(
+            lambda_functions={
+                name: LambdaUsage(
+                    function_name=name, invocations=int(counts["Invocations"]), billed_ms=int(counts["BilledDurationMs"])
+                )
+                for name, counts in answer["Lambda"].items()
+            },
+            callers={
+                caller: {CallerUsage(usage): float(amount) for usage, amount in counts.items()}
+                for caller, counts in answer["Callers"].items()
+            },
+        )
+
+    def since(self, earlier: LocalStackUsage) -> LocalStackUsage:
+        """What was counted after ``earlier`` was read."""
+        lambda_functions = {}
+        for name, now in self.lambda_functions.items():
+            before = earlier.lambda_functions.get(name)
+            invocations = now.invocations - (before.invocations if before else 0)
+            if invocations:
+                billed_ms = now.billed_ms - (before.billed_ms if before else 0)
+                lambda_functions[name] = LambdaUsage(function_name=name, invocations=invocations, billed_ms=billed_ms)
+        callers = {
+            caller: {usage: amount - earlier.callers.get(caller, {}).get(usage, 0.0) for usage, amount in counts.items()}
+            for caller, counts in self.callers.items()
+        }
+        return LocalStackUsage(lambda_functions=lambda_functions, callers=callers)
+
+    def total(self, callers: list[str], usage: CallerUsage) -> float:
+        return sum(self.callers.get(caller, {}).get(usage, 0.0) for caller in callers)
 
 
 class RunningLocalStackSource(StackHistories):
-    """A running ``albums local up``, through its endpoint only.
+    """A local stack, through its endpoint only.
 
     The histories are the engines' own; the durable runs are listed through
     the runner's ``GET /2025-12-01/durable-executions``, which the stack's
     gateway serves (the per-function listing that boto3 calls is not routed).
+
+    The usage is the stack's own count, split by the function that made each
+    call: the state machine's task functions are the Step Functions pattern's,
+    the durable function the durable pattern's, so both patterns may run at
+    once. Calls of no function (the bench's own reads, the state machine's
+    native DynamoDB writes) are not in it: the native writes are added from
+    the state machine's history (``adds_native_write_units``), and the
+    bench's reads are no workflow's.
     """
+
+    adds_native_write_units = True
 
     def __init__(
         self, *, endpoint_url: str, step_functions: Any, lambda_client: Any, outputs: StackOutputs, log_dir: Path | None
@@ -423,6 +361,7 @@ class RunningLocalStackSource(StackHistories):
         self._endpoint_url = endpoint_url.rstrip("/")
         self._log_dir = log_dir
         self._cold_starts_before: dict[str, int] = {}
+        self._usage_before = LocalStackUsage(lambda_functions={}, callers={})
 
     @classmethod
     def for_stack(
@@ -438,11 +377,19 @@ class RunningLocalStackSource(StackHistories):
 
     def begin(self) -> None:
         self._cold_starts_before = self.cold_start_counts()
+        self._usage_before = self.stack_usage()
 
     def cold_start_counts(self) -> dict[str, int]:
         """The stack's cold starts per function since it started, as its worker pools counted them."""
-        with urllib.request.urlopen(f"{self._endpoint_url}{COLD_STARTS_PATH}", timeout=30) as response:  # loopback only
-            return {name: int(count) for name, count in json.load(response)["ColdStarts"].items()}
+        return {name: int(count) for name, count in self._stack_api(COLD_STARTS_PATH)["ColdStarts"].items()}
+
+    def stack_usage(self) -> LocalStackUsage:
+        """What the stack counted since it started (``local_aws.usage``)."""
+        return LocalStackUsage.from_answer(self._stack_api(USAGE_PATH))
+
+    def _stack_api(self, path: str) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self._endpoint_url}{path}", timeout=30) as response:  # loopback only
+            return dict(json.load(response))
 
     def _durable_executions(self) -> Iterator[dict[str, Any]]:
         query: dict[str, str] = {"FunctionName": self._outputs.durable_function_name}
@@ -456,35 +403,51 @@ class RunningLocalStackSource(StackHistories):
             query["Marker"] = page["NextMarker"]
 
     def usage_by_pattern(self, start: datetime, end: datetime, *, uploads: int) -> dict[WorkflowType, PhaseUsage]:
-        task_time = ["lambda_functions"]
-        after = self.cold_start_counts()
+        cold_starts = self.cold_start_counts()
+        usage = self.stack_usage().since(self._usage_before)
+        task_names = self.task_function_names()
         pattern_functions = {
-            WorkflowType.STEP_FUNCTIONS: self.task_function_names(),
+            WorkflowType.STEP_FUNCTIONS: task_names,
             WorkflowType.DURABLE_FUNCTIONS: [self._outputs.durable_function_name],
         }
+        in_patterns = {name for names in pattern_functions.values() for name in names} | {NOT_A_FUNCTION}
+        shared = sorted(
+            caller for caller, counts in usage.callers.items() if caller not in in_patterns and any(counts.values())
+        )
+        left_out = (
+            f"; calls of functions that serve both patterns ({', '.join(shared)}) are in neither pattern's figures"
+            if shared
+            else ""
+        )
         return {
             workflow: PhaseUsage(
-                lambda_functions=[],
-                dynamodb_read_units=0.0,
-                dynamodb_write_units=0.0,
-                s3_put_requests=uploads,
-                s3_get_requests=0,
-                bedrock_input_tokens=0,
-                bedrock_output_tokens=0,
-                not_measured=(task_time if workflow is WorkflowType.STEP_FUNCTIONS else []) + _NOT_MEASURED_LOCALLY,
+                # The durable function's time is in its history (InvocationCompleted events).
+                lambda_functions=(
+                    [usage.lambda_functions[name] for name in task_names if name in usage.lambda_functions]
+                    if workflow is WorkflowType.STEP_FUNCTIONS
+                    else []
+                ),
+                dynamodb_read_units=usage.total(functions, CallerUsage.DYNAMODB_READ_UNITS),
+                dynamodb_write_units=usage.total(functions, CallerUsage.DYNAMODB_WRITE_UNITS),
+                s3_put_requests=uploads + round(usage.total(functions, CallerUsage.S3_PUT_REQUESTS)),
+                s3_get_requests=round(usage.total(functions, CallerUsage.S3_GET_REQUESTS)),
+                bedrock_input_tokens=round(usage.total(functions, CallerUsage.BEDROCK_INPUT_TOKENS)),
+                bedrock_output_tokens=round(usage.total(functions, CallerUsage.BEDROCK_OUTPUT_TOKENS)),
                 cold_starts={
-                    name: after.get(name, 0) - self._cold_starts_before.get(name, 0)
-                    for name in pattern_functions[workflow]
+                    name: cold_starts.get(name, 0) - self._cold_starts_before.get(name, 0) for name in functions
                 },
                 cold_starts_source="the local stack's worker pools (new awslambdaric workers started during the run)",
                 source=(
-                    "running local stack: the engines' histories (the durable function's invocations from "
-                    "InvocationCompleted events) and the StepDuration EMF lines of the functions' log files; "
-                    "Lambda task time, table units, S3 GETs and model tokens are not measured (counted as 0 "
-                    "in the cost); S3 PUTs are the bench's uploads, one per workflow"
+                    "local stack (Lambda workers running the built archives): the task functions' invocations "
+                    "and billed time as the workers measured them (the durable function's from its history); "
+                    "the DynamoDB units the table reported, the S3 object requests and the model's tokens, "
+                    "counted by the stack per calling function (this pattern's: "
+                    f"{', '.join(functions)}), plus one WRU per started KB of each native write in the state "
+                    "machine's history; S3 PUTs are the bench's uploads, one per workflow, and the functions' "
+                    f"own; the bench's own calls are not counted{left_out}"
                 ),
             )
-            for workflow in WorkflowType
+            for workflow, functions in pattern_functions.items()
         }
 
     def emf_samples(self, start: datetime, end: datetime) -> list[MetricSample] | None:
@@ -497,7 +460,7 @@ class RunningLocalStackSource(StackHistories):
         for log in sorted(self._log_dir.glob("*.log")):
             with log.open(encoding="utf-8", errors="replace") as lines:
                 for line in lines:
-                    document = emf_document(line)
-                    if document is not None and start_ms <= document["_aws"]["Timestamp"] <= end_ms:
-                        samples += samples_from_emf(document)
+                    for document in emf_documents(line):
+                        if start_ms <= document["_aws"]["Timestamp"] <= end_ms:
+                            samples += samples_from_emf(document)
         return samples

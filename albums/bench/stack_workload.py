@@ -1,11 +1,11 @@
-"""Driving N photos through a stack's own trigger: a deployed stack, or a running local one.
+"""Driving N photos through a stack's own trigger: a deployed stack, or a local one.
 
 Each upload to the stack's bucket starts both pipelines, as EventBridge does
 in AWS, so the two patterns run side by side on the same photos. The bench
 answers each pattern's validation task as the plan says, waits for every
 execution record to end, then reads each engine's history, lists the
 engines' runs to find duplicates, and asks the source for the usage only
-CloudWatch knows.
+CloudWatch would know (a local stack counts it itself).
 """
 
 from __future__ import annotations
@@ -104,11 +104,14 @@ def run_stack_bench(
     progress: Callable[[WorkflowType, int], Callable[[], None]],
     deadline_seconds: float,
     source: StackSource | None = None,
+    stack_kind: StackKind | None = None,
 ) -> BenchRun:
     """Upload ``settings.images`` photos to the stack and measure both pipelines.
 
     ``deadline_seconds`` bounds the whole wait; what has not ended by then is
-    reported (lost when no record appeared, running otherwise).
+    reported (lost when no record appeared, running otherwise). ``stack_kind``
+    names the stack in the report (default: AWS, or a running local stack
+    when the access has an endpoint).
     """
     source = source or source_for(access)
     started_at = datetime.now(timezone.utc)
@@ -128,13 +131,19 @@ def run_stack_bench(
             thread.start()
         for thread in threads:
             thread.join()
+    results = {workflow: sorted(driver.results[workflow], key=lambda r: r.outcome.image) for workflow in WorkflowType}
+    # A record ends a moment before its engine, and before the handler that ended it
+    # writes its metrics: the run ends when the engines have.
+    outcomes = {workflow: _final_outcomes(source, workflow, results[workflow]) for workflow in WorkflowType}
     ended_at = datetime.now(timezone.utc)
     # CloudWatch holds a run's metrics and log lines only after a while.
     time.sleep(source.metrics_delay_seconds)
     usage = source.usage_by_pattern(started_at, ended_at, uploads=settings.images)
     samples = source.emf_samples(started_at, ended_at)
     patterns = [
-        _pattern_run(source, workflow, driver.results[workflow], usage[workflow], samples, run_prefix, started_at)
+        _pattern_run(
+            source, workflow, results[workflow], outcomes[workflow], usage[workflow], samples, run_prefix, started_at
+        )
         for workflow in WorkflowType
     ]
     return BenchRun(
@@ -144,7 +153,8 @@ def run_stack_bench(
         wall_seconds=time.monotonic() - began,
         patterns=patterns,
         patterns_concurrent=True,
-        stack_kind=StackKind.AWS if access.endpoint_url is None else StackKind.RUNNING_LOCAL_STACK,
+        stack_kind=stack_kind
+        or (StackKind.AWS if access.endpoint_url is None else StackKind.RUNNING_LOCAL_STACK),
     )
 
 
@@ -295,22 +305,26 @@ def count_duplicates(runs: list[EngineRun], run_prefix: str) -> int:
     return sum(count - 1 for count in per_upload.values() if count > 1)
 
 
-def _pattern_run(
-    source: StackSource,
-    workflow: WorkflowType,
-    results: list[UploadResult],
-    usage: PhaseUsage,
-    samples: list[MetricSample] | None,
-    run_prefix: str,
-    started_at: datetime,
-) -> PatternRun:
-    results = sorted(results, key=lambda result: result.outcome.image)
-    outcomes = [
+def _final_outcomes(source: StackSource, workflow: WorkflowType, results: list[UploadResult]) -> list[RunOutcome]:
+    """Each upload's outcome, with its engine's final status where its record ended."""
+    return [
         result.outcome.model_copy(update={"status": _engine_status(source, workflow, result.outcome.engine_arn)})
         if result.outcome.status == ENDED and result.outcome.engine_arn
         else result.outcome
         for result in results
     ]
+
+
+def _pattern_run(
+    source: StackSource,
+    workflow: WorkflowType,
+    results: list[UploadResult],
+    outcomes: list[RunOutcome],
+    usage: PhaseUsage,
+    samples: list[MetricSample] | None,
+    run_prefix: str,
+    started_at: datetime,
+) -> PatternRun:
     metrics = None if samples is None else [s for s in samples if s.namespace == METRICS_NAMESPACES[workflow]]
     intervals = step_intervals_from_metrics(metrics or [])
     measurements = [

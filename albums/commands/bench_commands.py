@@ -1,20 +1,22 @@
 """``albums bench``: the same photos through both pipelines, measured and priced.
 
-Three ways to run it:
+Three ways to run it, all through the stack's own trigger (each upload
+starts both pipelines) with the same workload (``albums.bench.stack_workload``):
 
-- ``--stack local``: an in-process local stack of its own, one pattern after
-  the other (usage measured in process, EMF lines read from stdout);
+- ``--stack local``: a local stack of the bench's own (``albums local up`` in
+  this process, on a free port and a temporary data dir: Lambda workers
+  running the built archives); what CloudWatch would know, the stack counts
+  itself (``GET /_local/usage``), and the report shows its cold starts;
+- ``--stack local --running-local-stack``: the same against a running
+  ``albums local up`` (found through ``--data-dir``), whose counters then
+  hold whatever else ran on it during the bench;
 - ``--stack NAME``: a deployed stack, through its outputs (``pulumi stack
-  output`` or ``--outputs FILE``) and the caller's AWS credentials; each
-  upload starts both pipelines, usage comes from CloudWatch;
-- ``--stack local --running-local-stack``: the same stack workload against a
-  running ``albums local up`` (found through ``--data-dir``); what only
-  CloudWatch knows is reported as not measured.
+  output`` or ``--outputs FILE``) and the caller's AWS credentials; usage
+  comes from CloudWatch.
 
 ``--shape steps=N[,M,...]`` runs, instead of the photos, a synthetic workflow
 of N no-op steps on each engine (``albums.bench.shape``), on a local stack:
-one of the bench's own (``albums local up`` in this process, on a free port
-and a temporary data dir), or the running one with ``--running-local-stack``.
+one of the bench's own, or the running one with ``--running-local-stack``.
 """
 
 from __future__ import annotations
@@ -22,10 +24,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ def _shape_bench(args: argparse.Namespace) -> int:
     from albums.bench.cost_model import load_price_table
     from albums.bench.report import build_shape_report
     from albums.bench.report_html import write_shape_report
+    from albums.bench.own_stack import own_local_stack
     from albums.bench.shape import ShapeError, parse_shape, run_shape_bench
     from albums.stack_access import LocalStackNotRunningError, open_stack
 
@@ -93,7 +94,8 @@ def _shape_bench(args: argparse.Namespace) -> int:
         if args.running_local_stack:
             run = measure(open_stack(LOCAL_STACK, data_dir=args.data_dir))
         else:
-            with _own_local_stack() as access:
+            # Two workers per function: the no-op steps need no more.
+            with own_local_stack(function_concurrency=2) as access:
                 run = measure(access)
     except LocalStackNotRunningError as error:
         print(f"albums bench: {error}", file=sys.stderr)
@@ -118,46 +120,28 @@ def _shape_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextmanager
-def _own_local_stack() -> Iterator[Any]:
-    """``albums local up`` in this process, on a free port and a data dir of its own, for one bench."""
-    from local_aws.durable_service import free_loopback_port
-    from local_aws.server import LocalStack
-    from albums.stack_access import StackAccess
-    from albums.stack_outputs import StackOutputs
-
-    with tempfile.TemporaryDirectory(prefix="albums-shape-") as data_dir:
-        stack = LocalStack(port=free_loopback_port(), data_dir=Path(data_dir), function_concurrency=2).start()
-        try:
-            assert stack.deployment is not None
-            yield StackAccess(
-                name=LOCAL_STACK,
-                outputs=StackOutputs.model_validate(stack.deployment.outputs),
-                endpoint_url=stack.endpoint,
-            )
-        finally:
-            stack.stop()
-
-
 def _bench(args: argparse.Namespace) -> int:
     from albums.bench.code_size import measure_code_size
     from albums.bench.cost_model import load_price_table
     from albums.bench.report import build_report
     from albums.bench.report_html import write_report
-    from albums.bench.workload import BenchSettings, ValidationMode, ValidationPlan, run_local_bench
+    from albums.bench.sources import RunningLocalStackSource
+    from albums.bench.stack_workload import run_stack_bench, source_for
+    from albums.bench.workload import BenchSettings, ValidationMode, ValidationPlan
+    from albums.stack_access import STACK_ACCESS_ERRORS, open_stack
 
     if args.running_local_stack and args.stack != LOCAL_STACK:
         print("albums bench: --running-local-stack goes with --stack local", file=sys.stderr)
         return 2
     if args.shape:
         return _shape_bench(args)
-    on_stack = args.stack != LOCAL_STACK or args.running_local_stack
+    own_stack = args.stack == LOCAL_STACK and not args.running_local_stack
     try:
         validation = ValidationPlan.parse(args.validation)
     except ValueError as error:
         print(f"albums bench: {error}", file=sys.stderr)
         return 2
-    if on_stack and validation.mode is ValidationMode.TIMEOUT:
+    if not own_stack and validation.mode is ValidationMode.TIMEOUT:
         print(
             "albums bench: --validation timeout: nobody answers, so every workflow waits for the stack's own "
             f"validation timeout (set when it was deployed or started); --deadline ({args.deadline:.0f} s) must exceed it",
@@ -172,10 +156,17 @@ def _bench(args: argparse.Namespace) -> int:
         durable_retention_days=args.retention_days or retention_days,
     )
     began = time.perf_counter()
-    if on_stack:
-        from albums.bench.stack_workload import run_stack_bench, source_for
-        from albums.stack_access import STACK_ACCESS_ERRORS, open_stack
+    if own_stack:
+        from albums.bench.own_stack import run_own_stack_bench
+        from local_aws.server import LocalStackStartError
 
+        try:
+            run = run_own_stack_bench(settings, progress=_progress, deadline_seconds=args.deadline)
+        except LocalStackStartError as error:
+            print(f"albums bench: the bench's own local stack cannot start: {error.reason}", file=sys.stderr)
+            return 2
+        adds_native_write_units = RunningLocalStackSource.adds_native_write_units
+    else:
         try:
             access = open_stack(args.stack, outputs_file=args.outputs, data_dir=args.data_dir)
         except STACK_ACCESS_ERRORS as error:
@@ -184,9 +175,6 @@ def _bench(args: argparse.Namespace) -> int:
         source = source_for(access)
         run = run_stack_bench(access, settings, progress=_progress, deadline_seconds=args.deadline, source=source)
         adds_native_write_units = source.adds_native_write_units
-    else:
-        run = run_local_bench(settings, progress=_progress)
-        adds_native_write_units = True
     report = build_report(run, load_price_table(), measure_code_size(), adds_native_write_units=adds_native_write_units)
     directory = Path(args.out) / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     json_path, html_path = write_report(report, directory)
@@ -235,8 +223,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bench.add_argument(
         "--stack",
         default=LOCAL_STACK,
-        help="'local' (an in-process stack of the bench's own, patterns one after the other) "
-        "or a deployed stack's name (uploads to its bucket start both pipelines)",
+        help="'local' (a local stack of the bench's own, started for the run) or a deployed stack's name; "
+        "either way, uploads to the stack's bucket start both pipelines",
     )
     bench.add_argument(
         "--running-local-stack",
@@ -252,8 +240,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=STACK_DEADLINE_SECONDS,
         help="on a stack: seconds to wait for every workflow to end; later ones are reported lost or running",
     )
-    bench.add_argument("--images", type=int, default=10, help="photos per pattern")
-    bench.add_argument("--concurrency", type=int, default=4, help="workflows in flight per pattern (on a stack: uploads in flight, each running both patterns)")
+    bench.add_argument("--images", type=int, default=10, help="photos uploaded, each running both patterns")
+    bench.add_argument("--concurrency", type=int, default=4, help="uploads in flight, each running both patterns")
     bench.add_argument(
         "--validation",
         default="auto",

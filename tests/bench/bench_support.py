@@ -8,11 +8,11 @@ from album_registry.domain.models import WorkflowType
 from albums.bench.workload import BenchSettings, ValidationPlan
 
 
-def small_run_settings(images: int) -> BenchSettings:
+def small_run_settings(images: int, *, validation: str = "auto") -> BenchSettings:
     return BenchSettings(
         images=images,
         concurrency=2,
-        validation=ValidationPlan.parse("auto"),
+        validation=ValidationPlan.parse(validation),
         lambda_memory_mb=1024,
         durable_retention_days=14,
     )

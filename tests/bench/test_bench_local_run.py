@@ -1,12 +1,18 @@
-"""A small bench on the local stack: two photos through both patterns.
+"""``albums bench --stack local``: two photos through both patterns on a local stack of the bench's own.
 
-The run is shared by the module; each test reads it from another angle, and
-recomputes report numbers from the measurements and the price table.
+The bench starts ``albums local up`` in its own process (Lambda workers
+running the built archives) and drives it through its trigger, as any stack;
+it runs here in a child process, as the command does, so the stack's
+environment and moto's memory stay out of the test process. The run is
+shared by the module; each test reads it from another angle, and recomputes
+report numbers from the measurements and the price table.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import pytest
@@ -17,11 +23,15 @@ from albums.bench.collector import VALIDATION_WAIT_SPAN
 from albums.bench.cost_model import lambda_gb_seconds, load_price_table
 from albums.bench.report import MONTHLY_VOLUMES, build_report
 from albums.bench.report_html import CHART_IDS, render_html, write_report
-from albums.bench.workload import StackKind, run_local_bench
-from tests.bench.bench_support import ProgressCounter, small_run_settings
+from albums.bench.sources import RunningLocalStackSource
+from albums.bench.workload import BenchRun, StackKind
+from local_aws.server import DEFAULT_FUNCTION_CONCURRENCY
 from tests.browser_support import chromium_context
 
 IMAGES = 2
+DEADLINE_SECONDS = 300
+# Starting the stack, two photos through both patterns, stopping it.
+CHILD_TIMEOUT_SECONDS = 600
 PRICES = load_price_table()
 # The happy path of the ASL, counted by hand: PrepareExecution, CreateExecutionRecord,
 # ProcessImage, StoreInitialData, StoreAlbums, 6 x PutAlbum, CountAlbums,
@@ -32,20 +42,44 @@ HAPPY_PATH_TRANSITIONS = 1 + 1 + 1 + 1 + 1 + 6 + 1 + 1 + 1 + 1 + 6 + 6 + 1
 # apply, complete + 6 estimate-price + 6 record-price = 17; wait_for_callback 3;
 # map 1 + 6 items.
 HAPPY_PATH_DURABLE_OPERATIONS = 1 + 17 + 3 + (1 + 6)
+# The state machine's Lambda tasks per workflow, by function: six price estimates, one of each other task.
+PRICE_ESTIMATES = 6
+TASK_INVOCATIONS = 5 + PRICE_ESTIMATES
+
+# The bench, as ``albums bench --stack local`` runs it, in a child process; the run comes back as JSON.
+_CHILD = """
+import sys
+from albums.bench.own_stack import run_own_stack_bench
+from tests.bench.bench_support import ProgressCounter, small_run_settings
+
+images, deadline, out = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+progress = ProgressCounter()
+# The answer comes two seconds after the task opens: the durable function has suspended by then.
+settings = small_run_settings(images, validation="delay=2")
+run = run_own_stack_bench(settings, progress=progress, deadline_seconds=deadline)
+assert all(ticks == images for ticks in progress.ticks.values()), progress.ticks
+open(out, "w").write(run.model_dump_json())
+"""
 
 
 @pytest.fixture(scope="module")
-def bench_run():
-    progress = ProgressCounter()
-    settings = small_run_settings(IMAGES)
-    run = run_local_bench(settings, progress=progress, prefix="benchtest")
-    assert progress.ticks == {workflow: IMAGES for workflow in WorkflowType}
-    return run
+def bench_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("own-stack-bench") / "run.json"
+    child = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(IMAGES), str(DEADLINE_SECONDS), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT_SECONDS,
+    )
+    assert child.returncode == 0, child.stderr[-6000:]
+    return BenchRun.model_validate_json(out.read_text())
 
 
 @pytest.fixture(scope="module")
 def report_model(bench_run):
-    return build_report(bench_run, PRICES, measure_code_size(), adds_native_write_units=True)
+    return build_report(
+        bench_run, PRICES, measure_code_size(), adds_native_write_units=RunningLocalStackSource.adds_native_write_units
+    )
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +97,7 @@ def _section(report, workflow):
 
 
 def test_every_upload_completes_once_in_both_patterns(bench_run, report):
+    assert bench_run.stack_kind is StackKind.OWN_LOCAL_STACK and bench_run.patterns_concurrent
     for workflow in WorkflowType:
         pattern = _pattern(bench_run, workflow)
         assert [outcome.status for outcome in pattern.outcomes] == ["SUCCEEDED"] * IMAGES
@@ -86,7 +121,8 @@ def test_durable_operations_from_the_history_match_the_rules(bench_run):
             "item_or_branch": 6,
         }
         assert measurement.billable_durable_operations == HAPPY_PATH_DURABLE_OPERATIONS
-        # One invocation up to the callback, one replay after it.
+        # One invocation up to the callback, one replay after it (the answer comes
+        # a while after the task opens: the function has suspended by then).
         assert measurement.invocations == 2 and measurement.replays == 1
         assert measurement.checkpoint_bytes > 0
 
@@ -126,7 +162,7 @@ def test_report_costs_are_recomputed_from_measurements_and_prices(bench_run, rep
     pattern = _pattern(bench_run, WorkflowType.STEP_FUNCTIONS)
     billed = sum(item.billed_ms for item in pattern.usage.lambda_functions)
     requests = sum(item.invocations for item in pattern.usage.lambda_functions)
-    assert requests == 11 * IMAGES
+    assert requests == TASK_INVOCATIONS * IMAGES
     assert sf["costPerWorkflow"]["compute"] == pytest.approx(
         (requests * PRICES.lambda_request.usd + lambda_gb_seconds(billed, 1024) * PRICES.lambda_arm64_gb_second.usd)
         / IMAGES
@@ -188,7 +224,7 @@ def test_the_report_leads_with_what_transfers_and_names_each_source(report_model
     assert report["timings"]["concurrency"] == 2
     # No timing in the first section: every figure there has a source, and none is in seconds.
     figures = [figure for group in report["transfers"] for figure in group["figures"]]
-    assert {figure["source"] for figure in figures} == {"engine history", "metrics", "cost model", "repository"}
+    assert {figure["source"] for figure in figures} >= {"engine history", "metrics", "cost model"}
     assert not [figure for figure in figures if "second" in figure["unit"] and "GB" not in figure["unit"]]
     by_label = {figure["label"]: figure for figure in figures}
     assert by_label["state transitions"]["values"] == {"step-functions": HAPPY_PATH_TRANSITIONS, "durable-functions": None}
@@ -197,7 +233,7 @@ def test_the_report_leads_with_what_transfers_and_names_each_source(report_model
         "durable-functions": HAPPY_PATH_DURABLE_OPERATIONS,
     }
     assert by_label["replays"]["values"]["durable-functions"] == 1
-    assert by_label["Lambda invocations"]["values"] == {"step-functions": 11, "durable-functions": 2}
+    assert by_label["Lambda invocations"]["values"] == {"step-functions": TASK_INVOCATIONS, "durable-functions": 2}
     total = by_label["total"]["values"]
     for workflow in WorkflowType:
         assert total[workflow.value] == pytest.approx(_section(report, workflow)["costPerWorkflow"]["total"])
@@ -225,15 +261,68 @@ def test_lambda_time_is_priced_per_invocation_replays_apart(bench_run, report):
     assert rows["durable function: replays"]["invocationsPerWorkflow"] == 1
     assert rows["durable function: replays"]["source"] == "engine history"
     sf_rows = _section(report, WorkflowType.STEP_FUNCTIONS)["lambdaFunctions"]
-    assert sum(row["invocationsPerWorkflow"] for row in sf_rows) == 11
+    assert sum(row["invocationsPerWorkflow"] for row in sf_rows) == TASK_INVOCATIONS
     assert {row["source"] for row in sf_rows} == {"metrics"}
 
 
-def test_in_process_cold_starts_are_reported_as_not_counted(report):
-    for workflow in WorkflowType:
-        section = _section(report, workflow)
-        assert section["coldStarts"] is None
-        assert "not counted" in section["coldStartsSource"]
+def test_the_task_functions_time_is_what_the_workers_measured(bench_run):
+    """Each task function that ran has its invocations and billed time, and a
+    function's billed time holds the business step its handler timed itself."""
+    pattern = _pattern(bench_run, WorkflowType.STEP_FUNCTIONS)
+    functions = {item.function_name: item for item in pattern.usage.lambda_functions}
+    assert set(functions) == set(pattern.usage.cold_starts)
+    for name, item in functions.items():
+        expected = PRICE_ESTIMATES * IMAGES if name.endswith("estimate-price") else IMAGES
+        assert item.invocations == expected, name
+        assert item.billed_ms >= item.invocations, name
+    process_image = next(item for name, item in functions.items() if name.endswith("process-image"))
+    vision_ms = sum(
+        sample.value
+        for sample in pattern.metrics
+        if sample.name == "StepDuration" and sample.dimensions.get("step") == "process-image"
+    )
+    assert 0 < vision_ms <= process_image.billed_ms
+
+
+def test_the_stack_counts_the_table_s3_and_model_use_per_pattern(bench_run, report):
+    """Both patterns read the same photos, each through its own functions: the stack's
+    counters, split by calling function, give each pattern its own reads and tokens."""
+    usage = {workflow: _pattern(bench_run, workflow).usage for workflow in WorkflowType}
+    for workflow, counted in usage.items():
+        assert counted.not_measured == []
+        assert "local stack" in counted.source
+        # Each workflow reads its photo once, and only its pattern's function reads it.
+        assert counted.s3_get_requests == IMAGES
+        assert counted.s3_put_requests == IMAGES
+        assert counted.bedrock_input_tokens > 0 and counted.bedrock_output_tokens > 0
+        assert counted.dynamodb_read_units > 0
+        # Every priced album is one write of the pattern's function, at least one unit each.
+        assert counted.dynamodb_write_units >= PRICE_ESTIMATES * IMAGES
+    sf, ldf = usage[WorkflowType.STEP_FUNCTIONS], usage[WorkflowType.DURABLE_FUNCTIONS]
+    assert (sf.bedrock_input_tokens, sf.bedrock_output_tokens) == (ldf.bedrock_input_tokens, ldf.bedrock_output_tokens)
+    # The state machine's own writes are not the functions': the model adds them from its history.
+    native = sum(m.native_dynamodb_write_units for m in _pattern(bench_run, WorkflowType.STEP_FUNCTIONS).measurements)
+    assert native > 0
+    reported = _section(report, WorkflowType.STEP_FUNCTIONS)["usagePerWorkflow"]["dynamodb_write_units"]
+    assert reported == pytest.approx((sf.dynamodb_write_units + native) / IMAGES)
+
+
+def test_cold_starts_are_the_workers_the_run_started(bench_run, report):
+    """A fresh stack: every function the run invoked started at least one worker, at most its pool's size."""
+    sf = _section(report, WorkflowType.STEP_FUNCTIONS)
+    ldf = _section(report, WorkflowType.DURABLE_FUNCTIONS)
+    task_functions = {item.function_name for item in _pattern(bench_run, WorkflowType.STEP_FUNCTIONS).usage.lambda_functions}
+    assert len(task_functions) == 6 and set(sf["coldStarts"]) == task_functions
+    assert len(ldf["coldStarts"]) == 1 and not set(ldf["coldStarts"]) & task_functions
+    for section in (sf, ldf):
+        assert "worker pools" in section["coldStartsSource"]
+        assert all(1 <= count <= DEFAULT_FUNCTION_CONCURRENCY for count in section["coldStarts"].values())
+
+
+def test_the_timings_say_they_come_from_the_bench_s_own_local_stack(report):
+    assert report["timings"]["measuredOn"] == StackKind.OWN_LOCAL_STACK.value
+    assert report["timings"]["title"].startswith("Emulator measurements (local stack of the bench's own")
+    assert "awslambdaric worker processes" in report["timings"]["caveat"]
 
 
 # The page inlines plotly's JavaScript (about 4.8 MB): a loaded 2-core machine may take a while to parse it.

@@ -22,6 +22,7 @@ from local_aws.lambda_runtime import UnknownFunctionError
 from local_aws.lambda_workers import WORKER_NICENESS, FunctionDefinition, WorkerHost, WorkerLambdaRuntime
 from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
 from local_aws.pulumi_program import run_program
+from local_aws.usage import StackUsage, session_token_for
 from components.lambda_package import LAMBDA_RUNTIME_LAYER, LAYER_PREFIX, build_layer, local_platform
 
 HANDLERS = '''
@@ -33,6 +34,7 @@ def echo(event, context):
             "greeting": os.environ.get("GREETING"), "handler": os.environ.get("_HANDLER"),
             "version": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
             "invoked_arn": context.invoked_function_arn,
+            "session_token": os.environ.get("AWS_SESSION_TOKEN"),
             "site_packages": [p for p in __import__("sys").path if "site-packages" in p]}
 
 def fails(event, context):
@@ -189,6 +191,30 @@ def test_idle_workers_are_reaped(host: WorkerHost, code: Path) -> None:
         assert runtime.cold_starts()["echo"] == 2
     finally:
         runtime.stop()
+
+
+def test_invocations_and_billed_time_are_counted_per_function_and_calls_sign_as_the_function(
+    host: WorkerHost, code: Path
+) -> None:
+    """As REPORT lines would count them: each invocation, and the handler's time rounded up to the
+    millisecond (at least 1 ms each; a handler that sleeps, at least its sleep)."""
+    usage = StackUsage()
+    runtime = WorkerLambdaRuntime(host, concurrency=2, idle_seconds=600, usage=usage)
+    try:
+        runtime.register(_definition(code, "echo", "echo"))
+        runtime.register(_definition(code, "sleeps", "sleeps"))
+        echoed = _payload(runtime.invoke("echo", b"{}"))
+        for _ in range(2):
+            runtime.invoke("sleeps", json.dumps({"seconds": 0.2}).encode())
+        runtime.invoke("echo", b"{}")
+        counted = usage.snapshot()["Lambda"]
+    finally:
+        runtime.stop()
+    assert echoed["session_token"] == session_token_for("echo")
+    assert counted.keys() == {"echo", "sleeps"}
+    assert counted["sleeps"]["Invocations"] == 2 and counted["echo"]["Invocations"] == 2
+    assert counted["sleeps"]["BilledDurationMs"] >= 2 * 200
+    assert counted["echo"]["BilledDurationMs"] >= 2
 
 
 # --- the project's own archives -----------------------------------------------
