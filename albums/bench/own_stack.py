@@ -57,11 +57,18 @@ def run_own_stack_bench(
     """The stack workload on a local stack of the bench's own.
 
     Under ``--validation timeout`` nobody answers: the stack's validation
-    timeout is then ``TIMEOUT_MODE_VALIDATION_SECONDS``.
+    timeout is then ``TIMEOUT_MODE_VALIDATION_SECONDS``. Each function may
+    run as many workers as the bench has workflows in flight: Lambda's
+    account concurrency (1,000 by default) would not hold a bench's
+    invocations back, so neither does this stack, and the report compares
+    the engines rather than a worker queue.
     """
+    from local_aws.server import DEFAULT_FUNCTION_CONCURRENCY
+
     timeout_mode = settings.validation.mode is ValidationMode.TIMEOUT
     config = local_stack_config(TIMEOUT_MODE_VALIDATION_SECONDS if timeout_mode else None)
-    with own_local_stack(config=config) as access:
+    workers = max(DEFAULT_FUNCTION_CONCURRENCY, settings.concurrency)
+    with own_local_stack(config=config, function_concurrency=workers) as access:
         return run_stack_bench(
             access,
             settings,
