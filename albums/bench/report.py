@@ -131,6 +131,8 @@ class TimingsSection(ReportModel):
     machine: Machine
     concurrency: int
     patterns_concurrent: bool
+    # Uploads run before the measured ones, unmeasured (0: the run's cold starts are in its timings).
+    warm_up_uploads: int = 0
     caveat: str
 
 
@@ -623,6 +625,7 @@ def _timings(run: BenchRun, machine: Machine) -> TimingsSection:
         machine=machine,
         concurrency=run.settings.concurrency,
         patterns_concurrent=run.patterns_concurrent,
+        warm_up_uploads=run.settings.warm_up,
         caveat=AWS_TIMING_NOTE if on_aws else TIMING_CAVEAT,
     )
 

@@ -442,10 +442,15 @@ def _timings_section(report: BenchReport) -> str:
         if s.cold_starts is None
     )
     concurrent = "both pipelines started by every upload" if timings.patterns_concurrent else "one pattern after the other"
+    warm_up = (
+        f"after {timings.warm_up_uploads} warm-up uploads, not measured (the workers had started)"
+        if timings.warm_up_uploads
+        else "no warm-up (cold starts are in the timings)"
+    )
     return f"""<section id="timings"><h2>{html.escape(timings.title)}</h2>
 <p class="caveat">{html.escape(timings.caveat)}</p>
 <p>Machine: {html.escape(machine.platform)}, Python {html.escape(machine.python)}, {machine.cpus} CPUs.
-Concurrency {timings.concurrency} workflows in flight per pattern, {concurrent}.</p>
+Concurrency {timings.concurrency} workflows in flight per pattern, {concurrent}; {warm_up}.</p>
 {_latency_chart(report)}
 {_table(["pattern", "measure", "p50 s", "p95 s", "max s"], _latency_rows(patterns))}
 <p>Orchestration overhead = end to end − business steps (vision, pricing, repository and table calls, as the

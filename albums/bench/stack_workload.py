@@ -51,6 +51,8 @@ POLL_SECONDS = 1.0
 # How long an engine may take to end after its record did.
 ENGINE_END_GRACE_SECONDS = 30.0
 LOST = "LOST"
+# Where the warm-up's uploads go, beside the measured run's ``bench-…/``.
+WARM_UP_PREFIX = "bench-warm-up-"
 ENDED = "ENDED"
 # The engines' clocks and this machine's may differ a little.
 _CLOCK_SKEW = timedelta(minutes=5)
@@ -114,23 +116,14 @@ def run_stack_bench(
     when the access has an endpoint).
     """
     source = source or source_for(access)
+    if settings.warm_up:
+        _warm_up(access, source, settings, deadline_seconds=deadline_seconds)
     started_at = datetime.now(timezone.utc)
     began = time.monotonic()
     run_prefix = f"{UPLOAD_PREFIX}bench-{started_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}/"
     ticks = {workflow: progress(workflow, settings.images) for workflow in WorkflowType}
-    with tempfile.TemporaryDirectory(prefix="bench-photos-") as photo_dir:
-        photos = render_photos(Path(photo_dir), settings.images)
-        source.begin()
-        uploads_began = time.monotonic()
-        driver = _UploadDriver(access, settings, ticks, deadline=uploads_began + deadline_seconds, began=uploads_began)
-        threads = [
-            threading.Thread(target=driver.work, args=(photos, run_prefix), name=f"bench-upload-{n}", daemon=True)
-            for n in range(min(settings.concurrency, settings.images))
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    source.begin()
+    driver = _drive_uploads(access, settings, ticks, run_prefix, deadline_seconds=deadline_seconds)
     results = {workflow: sorted(driver.results[workflow], key=lambda r: r.outcome.image) for workflow in WorkflowType}
     # A record ends a moment before its engine, and before the handler that ended it
     # writes its metrics: the run ends when the engines have.
@@ -156,6 +149,44 @@ def run_stack_bench(
         stack_kind=stack_kind
         or (StackKind.AWS if access.endpoint_url is None else StackKind.RUNNING_LOCAL_STACK),
     )
+
+
+def _drive_uploads(
+    access: StackAccess,
+    settings: BenchSettings,
+    ticks: dict[WorkflowType, Callable[[], None]],
+    run_prefix: str,
+    *,
+    deadline_seconds: float,
+) -> _UploadDriver:
+    """``settings.images`` uploads under ``run_prefix``, ``settings.concurrency`` at a time, each followed to its end."""
+    with tempfile.TemporaryDirectory(prefix="bench-photos-") as photo_dir:
+        photos = render_photos(Path(photo_dir), settings.images)
+        uploads_began = time.monotonic()
+        driver = _UploadDriver(access, settings, ticks, deadline=uploads_began + deadline_seconds, began=uploads_began)
+        threads = [
+            threading.Thread(target=driver.work, args=(photos, run_prefix), name=f"bench-upload-{n}", daemon=True)
+            for n in range(min(settings.concurrency, settings.images))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return driver
+
+
+def _warm_up(access: StackAccess, source: StackSource, settings: BenchSettings, *, deadline_seconds: float) -> None:
+    """Run ``settings.warm_up`` uploads through both patterns, to their engines' end, unmeasured.
+
+    They live under a prefix of their own, end before the measured run's clock
+    and counters start, and so appear nowhere in its report.
+    """
+    prefix = f"{UPLOAD_PREFIX}{WARM_UP_PREFIX}{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}/"
+    warm_up = settings.model_copy(update={"images": settings.warm_up, "warm_up": 0})
+    silent = {workflow: (lambda: None) for workflow in WorkflowType}
+    driver = _drive_uploads(access, warm_up, silent, prefix, deadline_seconds=deadline_seconds)
+    for workflow in WorkflowType:
+        _final_outcomes(source, workflow, driver.results[workflow])
 
 
 class _UploadDriver:

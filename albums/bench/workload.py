@@ -55,6 +55,9 @@ class BenchSettings(BaseModel):
     images: int = Field(ge=1)
     concurrency: int = Field(ge=1)
     validation: ValidationPlan
+    # Uploads run through both patterns before the measured ones, and not
+    # measured: the stack's workers are started (cold starts) before the clock runs.
+    warm_up: int = Field(default=0, ge=0)
     lambda_memory_mb: int
     durable_retention_days: int
 

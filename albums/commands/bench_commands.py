@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from tqdm import tqdm
 
 from album_registry.domain.models import WorkflowType
@@ -148,13 +149,20 @@ def _bench(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     memory_mb, retention_days = _deployment_defaults()
-    settings = BenchSettings(
-        images=args.images,
-        concurrency=args.concurrency,
-        validation=validation,
-        lambda_memory_mb=args.memory_mb or memory_mb,
-        durable_retention_days=args.retention_days or retention_days,
-    )
+    try:
+        settings = BenchSettings(
+            images=args.images,
+            concurrency=args.concurrency,
+            validation=validation,
+            warm_up=args.warm_up,
+            lambda_memory_mb=args.memory_mb or memory_mb,
+            durable_retention_days=args.retention_days or retention_days,
+        )
+    except ValidationError as error:
+        problem = error.errors()[0]
+        option = "--" + str(problem["loc"][0]).replace("_", "-")
+        print(f"albums bench: {option}: {problem['msg']} (got {problem['input']})", file=sys.stderr)
+        return 2
     began = time.perf_counter()
     if own_stack:
         from albums.bench.own_stack import run_own_stack_bench
@@ -242,6 +250,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     bench.add_argument("--images", type=int, default=10, help="photos uploaded, each running both patterns")
     bench.add_argument("--concurrency", type=int, default=4, help="uploads in flight, each running both patterns")
+    bench.add_argument(
+        "--warm-up",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first run N uploads, unmeasured, so the stack's workers have started (default 0: cold starts count)",
+    )
     bench.add_argument(
         "--validation",
         default="auto",

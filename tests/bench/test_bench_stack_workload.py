@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from statistics import mean
 
 import pytest
@@ -24,7 +25,7 @@ from albums.bench.cost_model import (
 )
 from albums.bench.report import build_report
 from albums.bench.sources import RunningLocalStackSource
-from albums.bench.stack_workload import count_duplicates, run_stack_bench, source_for
+from albums.bench.stack_workload import WARM_UP_PREFIX, count_duplicates, run_stack_bench, source_for
 from albums.bench.workload import deterministic_correction
 from local_aws.durable_service import free_loopback_port
 from albums.stack_access import open_stack
@@ -199,3 +200,24 @@ def test_a_redelivered_event_is_counted_as_a_duplicate(stack, access, bench_run)
     for workflow in WorkflowType:
         execution_id = ids.execution_id_for_upload(workflow, bucket=upload.bucket, key=upload.key, version=upload.version)
         assert stack.repository().get_execution(workflow, execution_id) is not None
+
+
+def test_a_warm_up_runs_first_and_appears_nowhere_in_the_report(stack, access):
+    """``--warm-up N``: N uploads through both patterns to their end before the measured ones, none counted."""
+    settings = small_run_settings(1).model_copy(update={"warm_up": 2})
+    run = run_stack_bench(access, settings, progress=ProgressCounter(), deadline_seconds=DEADLINE_SECONDS)
+    report = build_report(run, load_price_table(), measure_code_size(), adds_native_write_units=True).to_json()
+    assert report["timings"]["warmUpUploads"] == 2
+    for workflow in WorkflowType:
+        warmed = [
+            execution
+            for execution in stack.repository().list_executions(workflow, limit=50)
+            if f"/{WARM_UP_PREFIX}" in execution.imageS3Key
+        ]
+        assert len(warmed) == 2 and all(execution.status is ExecutionStatus.COMPLETED for execution in warmed)
+        assert all(datetime.fromisoformat(execution.completedAt) < run.started_at for execution in warmed)
+        pattern = _pattern(run, workflow)
+        assert [outcome.status for outcome in pattern.outcomes] == ["SUCCEEDED"]
+        assert not {outcome.engine_arn for outcome in pattern.outcomes} & {e.engineExecutionArn for e in warmed}
+        executions = _section(report, workflow)["executions"]
+        assert executions["executionRecords"] == 1 and executions["duplicated"] == 0
