@@ -31,6 +31,7 @@ the names in ``album_registry.constants``, so a variable is spelled once.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -189,6 +190,48 @@ _RETIRED_KEYS = {
         "stack answers that API with its offline reader (no local-only code ships)"
     ),
 }
+
+
+class UnknownSettingError(ValueError):
+    """A config key the program does not read."""
+
+    def __init__(self, *, key: str) -> None:
+        super().__init__(f"{key} is not a setting of {PROJECT_NAME}; its settings are: {', '.join(_PROJECT_KEYS)}")
+        self.key = key
+
+
+class InvalidSettingError(ValueError):
+    """A config value the program would refuse."""
+
+    def __init__(self, *, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+def project_config(stack: str, values: Mapping[str, str]) -> dict[str, str]:
+    """Config values as ``pulumi config set KEY VALUE`` stores them: a bare key is the
+    project's, and every value is a string. Checked as ``load_settings`` reads them, so a
+    stack never starts with a key the program ignores or a value it would refuse."""
+    namespace = f"{PROJECT_NAME}:"
+    config: dict[str, str] = {}
+    fields: dict[str, Any] = {"stack": stack}
+    for given, value in values.items():
+        key = given.removeprefix(namespace)
+        if key in _RETIRED_KEYS:
+            raise RetiredSettingError(key=key, reason=_RETIRED_KEYS[key])
+        if key not in _PROJECT_KEYS:
+            raise UnknownSettingError(key=given)
+        config[namespace + key] = value
+        fields[_PROJECT_KEYS[key]] = value
+    try:
+        StackSettings.model_validate(fields)
+    except pydantic.ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else None
+        key = next((k for k, f in _PROJECT_KEYS.items() if f == field), "the settings")
+        raise InvalidSettingError(key=key, problem=first["msg"]) from None
+    return config
 
 
 def load_settings() -> StackSettings:

@@ -27,8 +27,10 @@ from pathlib import Path
 from local_aws.lambda_runtime import ACCOUNT_ID, REGION, function_arn
 
 _UUID = rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-# The runner's name for an execution, as it appears in its answers.
-RUNNER_ARN = re.compile(rb"(?P<random>" + _UUID + rb")/(?P<id>" + _UUID + rb")")
+# The runner's name for an execution, as it appears in its answers; never the tail of an
+# AWS ARN already there (an execution named with a UUID, as EventBridge's invokes are, ends
+# "durable-execution/UUID/ID", and a result the handler returned may hold its own ARN).
+RUNNER_ARN = re.compile(rb"(?<!durable-execution/)(?P<random>" + _UUID + rb")/(?P<id>" + _UUID + rb")")
 # The DurableExecutionArn pattern of Lambda's API reference.
 AWS_DURABLE_EXECUTION_ARN = re.compile(
     r"arn:aws:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:(?P<function>[a-zA-Z0-9_-]+)"

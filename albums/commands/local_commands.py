@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,15 @@ def register(subparsers: Any) -> None:
         default=None,
         help="Lambda workers (execution environments) per function at most; further invokes wait (default: 3 per core)",
     )
+    up.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        type=_config_entry,
+        metavar="KEY=VALUE",
+        help="set a key of the Pulumi program's config for this stack, as `pulumi config set KEY VALUE` "
+        "would (components/settings.py lists the keys); repeatable",
+    )
     up.set_defaults(handler=local_up)
     down = verbs.add_parser("down", help="stop the local stack (it saves its data first)")
     down.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
@@ -55,10 +65,27 @@ def register(subparsers: Any) -> None:
     status.set_defaults(handler=show_status)
 
 
-def local_stack_config(validation_timeout: int | None) -> dict[str, object]:
-    if validation_timeout is None:
-        return {}
-    return {"vinyl-album-registry:validationTimeoutSeconds": validation_timeout}
+def _config_entry(entry: str) -> tuple[str, str]:
+    key, equals, value = entry.partition("=")
+    if not equals or not key:
+        raise argparse.ArgumentTypeError(f"{entry!r} is not KEY=VALUE")
+    return key, value
+
+
+def local_stack_config(validation_timeout: int | None, entries: Sequence[tuple[str, str]] = ()) -> dict[str, str]:
+    """The program's config for the local stack; raises ValueError naming a bad key or value."""
+    # Imported here, as the engines are: the program's settings load Pulumi.
+    from components.settings import project_config
+    from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
+
+    values = dict(entries)
+    if validation_timeout is not None:
+        values["validationTimeoutSeconds"] = str(validation_timeout)
+    config = project_config(LOCAL_STACK_NAME, values)
+    for key, value in config.items():
+        if LOCAL_PROJECT_CONFIG.get(key, value) != value:
+            raise ValueError(f"{key}: the local stack sets it to {LOCAL_PROJECT_CONFIG[key]!r}")
+    return config
 
 
 def local_up(args: argparse.Namespace) -> int:
@@ -66,10 +93,13 @@ def local_up(args: argparse.Namespace) -> int:
     from local_aws.server import LocalStack, LocalStackStartError
 
     started = time.perf_counter()
+    try:
+        config = local_stack_config(args.validation_timeout, args.config)
+    except ValueError as error:
+        print(f"albums local up: --config {error}", file=sys.stderr)
+        return 2
     concurrency = {} if args.concurrency is None else {"function_concurrency": args.concurrency}
-    stack = LocalStack(
-        port=args.port, data_dir=args.data_dir, config=local_stack_config(args.validation_timeout), **concurrency
-    )
+    stack = LocalStack(port=args.port, data_dir=args.data_dir, config=config, **concurrency)
     try:
         stack.start()
     except LocalStackStartError as error:

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,14 +82,25 @@ class RunningStack:
 TEST_FUNCTION_CONCURRENCY = 3
 
 
-def start_stack(data_dir: Path, port: int, *, validation_timeout: int | None = None) -> RunningStack:
+def start_stack(
+    data_dir: Path,
+    port: int,
+    *,
+    validation_timeout: int | None = None,
+    config: Mapping[str, str] | None = None,
+    concurrency: int = TEST_FUNCTION_CONCURRENCY,
+) -> RunningStack:
+    """``albums local up``; ``config``: the program's config, set as ``pulumi config set`` would;
+    ``concurrency``: workers per function at most."""
     log = data_dir.parent / f"{data_dir.name}-{port}-{time.monotonic_ns()}.log"
     command = [
         sys.executable, "-m", "albums.cli", "local", "up", "--port", str(port), "--data-dir", str(data_dir),
-        "--concurrency", str(TEST_FUNCTION_CONCURRENCY),
+        "--concurrency", str(concurrency),
     ]
     if validation_timeout is not None:
         command += ["--validation-timeout", str(validation_timeout)]
+    for key, value in (config or {}).items():
+        command += ["--config", f"{key}={value}"]
     environment = {name: value for name, value in os.environ.items() if name != "AWS_ENDPOINT_URL"}
     process = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT, env=environment)
     stack = RunningStack(port, data_dir, process, log, validation_timeout)

@@ -60,3 +60,18 @@ def test_names_it_did_not_start_pass_through_and_a_released_arn_is_forgotten(tmp
     retried = DurableExecutionArn.new("fn", "1", "refused")
     arns.reserve(retried)
     assert arns.started("fn", "refused") == retried
+
+
+def test_an_arn_already_in_an_answer_is_left_whole_when_its_name_is_a_uuid(tmp_path: Path) -> None:
+    """EventBridge's invokes name executions with a UUID: the ARN's tail looks like a runner
+    name, and a result holding the ARN (the handler's own record) must come out unchanged."""
+    arns = DurableExecutionArns(tmp_path / "arns.sqlite")
+    arn = DurableExecutionArn(
+        "fn", "1", "9b2f3c1e-0d4a-4f6b-8e7c-1a2b3c4d5e6f", "4c5d6e7f-8091-4a2b-b3c4-d5e6f7081920"
+    )
+    arns.reserve(arn)
+    answer = json.dumps({"DurableExecutionArn": runner_name(arn), "Result": json.dumps({"engineExecutionArn": str(arn)})})
+    assert json.loads(arns.to_aws(answer.encode())) == {
+        "DurableExecutionArn": str(arn),
+        "Result": json.dumps({"engineExecutionArn": str(arn)}),
+    }
