@@ -44,14 +44,13 @@ class RunningStack:
         assert info is not None, "the stack wrote no state file"
         return info.outputs
 
-    def client(self, service: str, **settings: Any) -> Any:
+    def client(self, service: str) -> Any:
         return boto3.client(
             service,
             endpoint_url=self.endpoint,
             region_name="us-east-1",
             aws_access_key_id="local",
             aws_secret_access_key="local",
-            **settings,
         )
 
     def repository(self) -> DynamoDbAlbumRepository:

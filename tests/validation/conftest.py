@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -96,9 +95,6 @@ class PipelinesOnStack:
 
     def submit(self, task_id: str, outcome: ValidationOutcome) -> ValidationTask:
         return submit_validation(task_id, outcome, repository=self.repository, resumer=self.resumer, clock=SystemClock())
-
-    def client(self, service: str, **settings: Any) -> Any:
-        return self.stack.client(service, **settings)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,6 @@ from tests.validation.conftest import SAMPLE_PHOTO, PipelinesOnStack
 UNKNOWN_TASK = "task-sf-" + "0" * 32
 
 
-@pytest.fixture
-def cli_on_local_stack(local_stack: PipelinesOnStack) -> Iterator[PipelinesOnStack]:
-    """The commands find the running stack through its data dir, as a user's would."""
-    yield local_stack
-
-
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     captured = capsys.readouterr()
@@ -37,16 +30,17 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def on(stack: PipelinesOnStack, *argv: str) -> list[str]:
-    """A command's arguments, pointed at ``stack``'s data dir."""
+    """A command's arguments, pointed at ``stack``'s data dir: the commands find
+    the running stack through it, as a user's would."""
     return [*argv, "--data-dir", str(stack.data_dir)]
 
 
 def test_tasks_and_validate_release_a_step_functions_run(
-    cli_on_local_stack: PipelinesOnStack, capsys: pytest.CaptureFixture[str]
+    local_stack: PipelinesOnStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The Step Functions run: the local stack resumes it through the stepfunctions
     # API, as Boto3EngineResumer does on AWS.
-    stack = cli_on_local_stack
+    stack = local_stack
     workflow = WorkflowType.STEP_FUNCTIONS
     execution_id = stack.upload(SAMPLE_PHOTO.read_bytes(), "uploads/cli-shelf.jpg")[workflow]
     task = stack.wait_for_task(workflow, execution_id)
@@ -191,14 +185,14 @@ def printed_history(out: str) -> str:
 
 
 def test_history_shows_both_engines_of_an_upload_live_and_follows_it_to_the_end(
-    cli_on_local_stack: PipelinesOnStack, capsys: pytest.CaptureFixture[str]
+    local_stack: PipelinesOnStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``albums history KEY``: both engines' timelines, waiting; ``--follow`` until both end."""
     from album_registry.domain.models import ValidationOutcome
     from albums.history.stack_reader import history_reader_for_stack
     from tests.local_stack.conftest import wait_until
 
-    stack = cli_on_local_stack
+    stack = local_stack
     ids_by_workflow = stack.upload(SAMPLE_PHOTO.read_bytes(), HISTORY_KEY)
     tasks = {workflow: stack.wait_for_task(workflow, ids_by_workflow[workflow]) for workflow in WorkflowType}
     reader = history_reader_for_stack("local", data_dir=stack.data_dir)
@@ -236,11 +230,11 @@ def test_history_shows_both_engines_of_an_upload_live_and_follows_it_to_the_end(
 
 
 def test_history_of_an_upload_that_is_not_there_is_a_one_line_error(
-    cli_on_local_stack: PipelinesOnStack, capsys: pytest.CaptureFixture[str]
+    local_stack: PipelinesOnStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, *on(cli_on_local_stack, "history", "uploads/never-uploaded.jpg"))
+    code, out, err = run(capsys, *on(local_stack, "history", "uploads/never-uploaded.jpg"))
     assert (code, out) == (1, "")
     assert err == (
-        f"albums history: s3://{cli_on_local_stack.bucket_name}/uploads/never-uploaded.jpg does not exist: "
+        f"albums history: s3://{local_stack.bucket_name}/uploads/never-uploaded.jpg does not exist: "
         "upload it first (albums upload IMAGE)\n"
     )
