@@ -17,6 +17,7 @@ parent is gone, a ``kill -9`` included.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import signal
 import socket
@@ -25,10 +26,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from aws_durable_execution_sdk_python_testing.execution import ExecutionStatus
+from aws_durable_execution_sdk_python_testing.executor import Executor
 from aws_durable_execution_sdk_python_testing.runner import WebRunner, WebRunnerConfig
 from aws_durable_execution_sdk_python_testing.stores.base import StoreType
 from aws_durable_execution_sdk_python_testing.threads import DaemonThreadPool
@@ -134,15 +137,7 @@ def serve(settings: DurableRunnerSettings) -> None:
     # One connection held open for the runner's life keeps the log open
     # between them; sqlite still checkpoints it every 1000 pages.
     keeper = sqlite3.connect(settings.store_path)
-    # The runner invokes handlers on a pool sized to the CPU count (6 threads
-    # on 2 cores), so durable invocations would queue behind it while Lambda
-    # workers sit idle. The SDK has no setting for it: the executor's own
-    # pool is replaced, before any execution, by one as wide as the workers.
-    executor = runner._executor  # noqa: SLF001 (no public knob; see above)
-    executor._invocation_pool.shutdown(wait=False)  # noqa: SLF001
-    executor._invocation_pool = DaemonThreadPool(  # noqa: SLF001
-        max_workers=settings.invocation_workers, thread_name_prefix="durable-invocation"
-    )
+    adapt_executor(runner._executor, invocation_workers=settings.invocation_workers)  # noqa: SLF001 (no public knob)
     stopped = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stopped.set())
@@ -153,6 +148,51 @@ def serve(settings: DurableRunnerSettings) -> None:
     stopped.wait()
     runner.stop()
     keeper.close()
+
+
+def adapt_executor(executor: Executor, *, invocation_workers: int) -> None:
+    """Two changes to the runner's executor, made before any execution starts; the SDK has no setting for either.
+
+    - Its invocation pool is as wide as the durable functions' workers. The
+      runner sizes it to the CPU count (6 threads on 2 cores), so durable
+      invocations would queue behind it while Lambda workers sit idle.
+    - A wake-up that has begun firing runs to its end (see ``_shield_firing_wake_ups``).
+    """
+    executor._invocation_pool.shutdown(wait=False)  # noqa: SLF001
+    executor._invocation_pool = DaemonThreadPool(  # noqa: SLF001
+        max_workers=invocation_workers, thread_name_prefix="durable-invocation"
+    )
+    _shield_firing_wake_ups(executor)
+
+
+def _shield_firing_wake_ups(executor: Executor) -> None:
+    """Keep a wake-up that has begun firing from being cancelled halfway, which left executions stuck.
+
+    The executor arms one wake-up per execution, at its earliest step retry
+    or wait, and every checkpoint re-arms it, cancelling the one armed
+    before. A wake-up fires in two parts: it moves the due retries from
+    PENDING to READY on the execution's lane, then invokes the handler. A
+    checkpoint of the invocation still in flight, run on the lane just
+    before that first part, sees the retry due, arms a new wake-up and
+    cancels the firing one while it waits for the lane. The retry becomes
+    READY, but the invocation that should run it never comes: the new
+    wake-up finds nothing PENDING, and the invocation in flight, which had
+    already decided to suspend, ends without learning of it. The execution
+    then stays RUNNING for good. With the firing part shielded, a
+    cancellation still stops a wake-up that is only sleeping, never one that
+    has started to fire.
+    """
+    build_fire_due = executor._fire_due_and_invoke_handler  # noqa: SLF001
+
+    def shielded_fire_due(execution_arn: str) -> Callable[[], Awaitable[None]]:
+        fire_due = build_fire_due(execution_arn)
+
+        async def fire_due_to_the_end() -> None:
+            await asyncio.shield(fire_due())
+
+        return fire_due_to_the_end
+
+    executor._fire_due_and_invoke_handler = shielded_fire_due  # type: ignore[method-assign]  # noqa: SLF001
 
 
 def _follow_parent(runner: WebRunner, stopped: threading.Event) -> None:
