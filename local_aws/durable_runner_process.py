@@ -21,7 +21,6 @@ import asyncio
 import logging
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -33,9 +32,11 @@ from pathlib import Path
 from aws_durable_execution_sdk_python_testing.execution import ExecutionStatus
 from aws_durable_execution_sdk_python_testing.executor import Executor
 from aws_durable_execution_sdk_python_testing.runner import WebRunner, WebRunnerConfig
-from aws_durable_execution_sdk_python_testing.stores.base import StoreType
+from aws_durable_execution_sdk_python_testing.stores.base import ExecutionStore, StoreType
 from aws_durable_execution_sdk_python_testing.threads import DaemonThreadPool
 from aws_durable_execution_sdk_python_testing.web.server import WebServiceConfig
+
+from local_aws.durable_store import InFlightCachedExecutionStore
 
 READY_LINE = "durable runner ready"
 # The parent's command, once its functions exist: invoke the executions a stop or a crash interrupted.
@@ -131,13 +132,8 @@ def serve(settings: DurableRunnerSettings) -> None:
         )
     )
     runner.start()
-    # The store opens and closes a connection per read and per write. When the
-    # last connection to a WAL database closes, sqlite checkpoints the log into
-    # the database and syncs it (a save took 1.06 ms here, 0.16 ms with this).
-    # One connection held open for the runner's life keeps the log open
-    # between them; sqlite still checkpoints it every 1000 pages.
-    keeper = sqlite3.connect(settings.store_path)
-    adapt_executor(runner._executor, invocation_workers=settings.invocation_workers)  # noqa: SLF001 (no public knob)
+    store = InFlightCachedExecutionStore.create_and_initialize(settings.store_path)
+    adapt_runner(runner, store=store, invocation_workers=settings.invocation_workers)
     stopped = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stopped.set())
@@ -147,17 +143,34 @@ def serve(settings: DurableRunnerSettings) -> None:
     print(READY_LINE, flush=True)
     stopped.wait()
     runner.stop()
-    keeper.close()
+    store.close()
 
 
-def adapt_executor(executor: Executor, *, invocation_workers: int) -> None:
-    """Two changes to the runner's executor, made before any execution starts; the SDK has no setting for either.
+def adapt_runner(runner: WebRunner, *, store: ExecutionStore, invocation_workers: int) -> None:
+    """Three changes to a started runner, made before any execution starts; the SDK has no setting for any.
 
+    - Its store is ``store``: locally, one that holds the executions in flight parsed (``durable_store``).
     - Its invocation pool is as wide as the durable functions' workers. The
       runner sizes it to the CPU count (6 threads on 2 cores), so durable
       invocations would queue behind it while Lambda workers sit idle.
     - A wake-up that has begun firing runs to its end (see ``_shield_firing_wake_ups``).
     """
+    executor = runner._executor  # noqa: SLF001
+    assert executor is not None, "adapt a started runner"
+    _use_store(runner, executor, store)
+    adapt_executor(executor, invocation_workers=invocation_workers)
+
+
+def _use_store(runner: WebRunner, executor: Executor, store: ExecutionStore) -> None:
+    """Every part of the runner that holds its store holds ``store`` instead."""
+    runner._store = store  # noqa: SLF001
+    executor._store = store  # noqa: SLF001
+    executor._registry._store = store  # noqa: SLF001
+    executor._checkpoint_processor._store = store  # noqa: SLF001
+
+
+def adapt_executor(executor: Executor, *, invocation_workers: int) -> None:
+    """The invocation pool as wide as the workers, and wake-ups shielded once they fire (see ``adapt_runner``)."""
     executor._invocation_pool.shutdown(wait=False)  # noqa: SLF001
     executor._invocation_pool = DaemonThreadPool(  # noqa: SLF001
         max_workers=invocation_workers, thread_name_prefix="durable-invocation"
