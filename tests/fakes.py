@@ -52,13 +52,14 @@ class InMemoryAlbumRepository:
     def get_execution(self, workflow: WorkflowType, execution_id: str) -> Execution | None:
         return self.executions.get((workflow, execution_id))
 
-    def update_execution(self, execution: Execution) -> None:
+    def update_execution(self, execution: Execution) -> bool:
         key = (execution.workflowType, execution.executionId)
         stored = self.executions.get(key)
         final = (ExecutionStatus.COMPLETED, ExecutionStatus.FAILED)
         if stored and stored.status in final and stored.status != execution.status:
-            return
+            return False
         self.executions[key] = execution
+        return True
 
     def save_albums(self, workflow: WorkflowType, execution_id: str, albums: list[Album]) -> None:
         for album in albums:

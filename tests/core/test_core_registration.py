@@ -180,6 +180,43 @@ def test_timeout_goes_on_with_the_original_data():
     assert not any(album.yearValidated for album in albums)
 
 
+ENDINGS = pytest.mark.parametrize(
+    "end_run",
+    [
+        lambda service, workflow, execution_id: service.complete_execution(workflow, execution_id),
+        lambda service, workflow, execution_id: service.fail_execution(
+            workflow, execution_id, Failure(code="E", message="broke")
+        ),
+    ],
+    ids=["completed", "failed"],
+)
+
+
+@ENDINGS
+def test_a_run_that_ends_with_its_task_pending_closes_it_as_timed_out(end_run):
+    """Nobody can answer a task once its run has ended: it must not stay on the pending list."""
+    service, repository, execution = started()
+    workflow = WorkflowType.DURABLE_FUNCTIONS
+    service.open_validation(workflow, execution.executionId, timeout_seconds=60, callback_id="cb")
+    end_run(service, workflow, execution.executionId)
+    task = repository.get_task(workflow, ids.task_id_for_execution(execution.executionId))
+    assert task.status is TaskStatus.TIMEOUT
+    assert repository.list_tasks(workflow) == []
+
+
+@ENDINGS
+def test_a_task_opened_after_its_run_ended_closes_itself(end_run):
+    """The engine's wait timed out before a slow cold start wrote the task, and the run went on to its end."""
+    workflow = WorkflowType.STEP_FUNCTIONS
+    service, repository, execution = started(workflow)
+    end_run(service, workflow, execution.executionId)
+    ended = repository.get_execution(workflow, execution.executionId)
+    service.open_validation(workflow, execution.executionId, timeout_seconds=1, task_token="late")
+    task = repository.get_task(workflow, ids.task_id_for_execution(execution.executionId))
+    assert task.status is TaskStatus.TIMEOUT
+    assert repository.get_execution(workflow, execution.executionId) == ended
+
+
 def test_completion_counts_priced_and_failed_albums():
     """Properties 25 and 26: prices are stored and the execution is completed with counts."""
     service, repository, execution = started()

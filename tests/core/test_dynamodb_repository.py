@@ -76,8 +76,8 @@ def test_replayed_writes_neither_duplicate_nor_regress(repository, dynamodb_tabl
     repository.save_albums(workflow, execution.executionId, albums())
     assert repository.get_albums(workflow, execution.executionId)[0] == priced
     completed = execution.model_copy(update={"status": ExecutionStatus.COMPLETED})
-    repository.update_execution(completed)
-    repository.update_execution(execution)  # a stale "running" write arriving late
+    assert repository.update_execution(completed) is True
+    assert repository.update_execution(execution) is False  # a stale "running" write arriving late
     assert repository.get_execution(workflow, execution.executionId).status is ExecutionStatus.COMPLETED
     assert len(all_items(dynamodb_table)) == 7
 

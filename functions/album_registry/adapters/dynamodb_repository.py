@@ -144,8 +144,8 @@ class DynamoDbAlbumRepository:
         item = self._get(keys.execution_pk(workflow, execution_id), keys.EXECUTION_SK)
         return items.execution_from_item(item) if item else None
 
-    def update_execution(self, execution: Execution) -> None:
-        self._put(items.execution_item(execution), execution_update_condition(execution.status.value))
+    def update_execution(self, execution: Execution) -> bool:
+        return self._put(items.execution_item(execution), execution_update_condition(execution.status.value))
 
     def save_albums(self, workflow: WorkflowType, execution_id: str, albums: list[Album]) -> None:
         """All albums or none; a redelivery cannot reset an album that moved on."""

@@ -139,11 +139,17 @@ class AlbumRegistration:
             callbackId=callback_id,
         )
         self._repository.create_task(task)
-        self._repository.update_execution(
+        waiting = self._repository.update_execution(
             execution.model_copy(
                 update={"status": ExecutionStatus.WAITING_VALIDATION, "updatedAt": timestamp(created)}
             )
         )
+        if not waiting:
+            # The run ended before its task was written: its engine's wait had
+            # timed out first (a task opened late, by a slow cold start, under
+            # a timeout of seconds) and the run went on to its end. Nobody can
+            # answer the task any more.
+            self.time_out_validation(workflow, execution_id)
         return task
 
     def time_out_validation(self, workflow: WorkflowType, execution_id: str) -> None:
@@ -230,6 +236,7 @@ class AlbumRegistration:
             }
         )
         self._repository.update_execution(completed)
+        self._close_unanswerable_task(workflow, execution_id)
         return completed
 
     def fail_execution(self, workflow: WorkflowType, execution_id: str, failure: Failure) -> None:
@@ -248,6 +255,18 @@ class AlbumRegistration:
                 }
             )
         )
+        self._close_unanswerable_task(workflow, execution_id)
+
+    def _close_unanswerable_task(self, workflow: WorkflowType, execution_id: str) -> None:
+        """A task still pending once its run ended closes as timed out: nobody can answer it.
+
+        A run's task is normally closed before its run ends, answered or timed
+        out. One opened after its engine's wait had already timed out (a slow
+        cold start under a timeout of seconds) is not: this closes it. Called
+        after the run's final status is stored, so a task opened later still
+        finds the run ended and closes itself (``open_validation``).
+        """
+        self.time_out_validation(workflow, execution_id)
 
     def end_by_engine(
         self, workflow: WorkflowType, execution_id: str, engine_status: str, *, engine_execution_arn: str
@@ -269,8 +288,7 @@ class AlbumRegistration:
             or execution.status in FINAL_STATUSES
         ):
             return None
-        # Nobody can answer a task of a run that is gone: it closes as timed out.
-        self.time_out_validation(workflow, execution_id)
+        # Marking the run failed also closes its pending task: nobody can answer it.
         self.fail_execution(workflow, execution_id, failure)
         return failure
 
