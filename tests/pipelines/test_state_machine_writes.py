@@ -134,7 +134,7 @@ def test_the_template_types_no_key_attribute_or_condition():
     writes = [
         state for state in _states(load_template()) if str(state.get("Resource", "")).startswith("arn:aws:states:::dynamodb:")
     ]
-    assert len(writes) == 7
+    assert len(writes) == 8
     assert all(str(state["Parameters"]).startswith("${") for state in writes)
 
 
@@ -265,3 +265,25 @@ def test_mark_execution_failed_matches_fail_execution_and_never_leaves_a_final_s
     refused = run_state("MarkExecutionFailed", {"executionId": other.executionId, "failure": failure.model_dump()})
     assert refused["status"] == "FAILED" and "ConditionalCheckFailed" in refused.get("error", "")
     assert repository.get_execution(WORKFLOW, other.executionId) == done
+
+
+def test_a_failed_run_closes_its_pending_task_as_fail_execution_does(table):
+    """After MarkExecutionFailed, CloseUnansweredTask closes the task nobody can answer any more."""
+    failed_path = find_state(rendered(), "MarkExecutionFailed")
+    closing = find_state(rendered(), "CloseUnansweredTask")
+    assert failed_path["Next"] == "CloseUnansweredTask"
+    assert {catch["Next"] for catch in failed_path["Catch"]} == {"CloseUnansweredTask"}
+    assert closing["Next"] == "ExecutionFailed"
+    assert {catch["Next"] for catch in closing["Catch"]} == {"ExecutionFailed"}
+
+    service, repository, execution_id = started(table)
+    task_id = ids.task_id_for_execution(execution_id)
+    assert run_state("CloseUnansweredTask", {"executionId": execution_id})["status"] == "FAILED"  # no task yet
+    assert repository.get_task(WORKFLOW, task_id) is None
+    service.open_validation(WORKFLOW, execution_id, timeout_seconds=60, task_token="token")
+    failure = Failure(code="VisionUnavailableError", message="offline vision unavailable: down")
+    assert run_state("MarkExecutionFailed", {"executionId": execution_id, "failure": failure.model_dump()})["status"] == "SUCCEEDED"
+    assert run_state("CloseUnansweredTask", {"executionId": execution_id})["status"] == "SUCCEEDED"
+    by_state = stored(table)[(f"sf#TASK#{task_id}", "TASK")]
+    assert by_state["status"] == TaskStatus.TIMEOUT.value and by_state["completedAt"]
+    assert repository.list_tasks(WORKFLOW) == []

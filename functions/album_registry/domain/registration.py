@@ -288,7 +288,9 @@ class AlbumRegistration:
             or execution.status in FINAL_STATUSES
         ):
             return None
-        # Marking the run failed also closes its pending task: nobody can answer it.
+        # Nobody can answer a task of a run that is gone: it closes before the
+        # record turns failed, so whoever sees the record failed sees the task closed.
+        self.time_out_validation(workflow, execution_id)
         self.fail_execution(workflow, execution_id, failure)
         return failure
 
