@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from local_aws.pipelines import LocalPipelines
+from tests.stack_pipelines import stack_pool  # noqa: F401 (the fixture, for the suites on a running stack)
 
 SAMPLE_PHOTO = Path(__file__).resolve().parents[2] / "samples" / "shelf-01.jpg"
 _instances = itertools.count(1)
