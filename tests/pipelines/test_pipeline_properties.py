@@ -1,151 +1,85 @@
 """Properties that only show in a run, on both engines, each by what it would break.
 
-- 20: the six price agents run at once: each waits at a barrier the six must
-  reach together before it prices, so agents run one after another would break
-  it (no clock is read).
-- 16: a workflow waiting for a person holds no compute: no Lambda and no durable
-  invocation runs while its task is pending, and the engine starts none until
-  the wait ends.
+On a running ``albums local up`` (see tests/stack_pipelines.py), except property
+20, which stays on the in-process harness (tests/pipelines/test_in_process_only.py).
+
+- 16: a workflow waiting for a person holds no compute: the engine's own history
+  shows no Lambda and no durable invocation between the wait's start and its end,
+  and shows the pattern running code again after it.
 - 31: a failing step logs an error record that carries the execution, the step
-  and the error's stable code.
+  and the error's stable code, in the log of the function that ran it.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from album_registry import composition
-from album_registry.domain.models import (
-    Album,
-    ExecutionStatus,
-    PriceEstimate,
-    TaskStatus,
-    ValidationOutcome,
-    WorkflowType,
-)
-from album_registry.domain.ports import PriceEstimator
-from album_registry.handlers.observability import logger as powertools_logger
-from local_aws.lambda_runtime import InvocationGauge
-from local_aws.pipelines import LocalPipelines
+from album_registry.domain import ids
+from album_registry.domain.models import ExecutionStatus, TaskStatus, ValidationOutcome, WorkflowType
+from local_aws.stack_info import FUNCTION_LOG_DIR
+from tests.stack_pipelines import EngineOutcome, PipelinesOnStack, StartedUpload
 
 ENGINES = pytest.mark.parametrize("workflow", list(WorkflowType), ids=lambda w: w.short_name)
 ACCEPT = ValidationOutcome(reviewed=True)
-AGENTS = 6
-# Only a barrier that six agents never reach together waits this long: then it breaks.
-BARRIER_SECONDS = 120
+# Events of the engines' histories that start the pattern's code.
+STEP_FUNCTIONS_INVOCATIONS = ("TaskScheduled", "LambdaFunctionScheduled")
+# How the functions' Powertools logger starts an error record.
+ERROR_RECORD = '{"level":"ERROR"'
 
 
-class AgentsTogether:
-    """The real estimator behind a barrier: no agent prices before all six are running."""
-
-    def __init__(self, estimator: PriceEstimator) -> None:
-        self._estimator = estimator
-        self.barrier = threading.Barrier(AGENTS, timeout=BARRIER_SECONDS)
-        self.passed = 0
-        self._lock = threading.Lock()
-
-    def estimate(self, album: Album) -> PriceEstimate:
-        self.barrier.wait()
-        with self._lock:
-            self.passed += 1
-        return self._estimator.estimate(album)
-
-
-@ENGINES
-def test_the_six_price_agents_run_at_once(local_pipelines, shelf_photo, monkeypatch, workflow):
-    """Property 20: six agents, each held until all six are running; none is priced otherwise."""
-    pipelines: LocalPipelines = local_pipelines(lambda_concurrency=AGENTS + 2)
-    together = AgentsTogether(composition.price_estimator())
-    monkeypatch.setattr(composition, "price_estimator", lambda: together)
-    started = pipelines.upload(shelf_photo, "uploads/together.jpg", workflows=(workflow,))
-    task = pipelines.wait_for_task(workflow, started.execution_id(workflow))
-    pipelines.submit(task.taskId, ACCEPT)
-    outcome = pipelines.wait_for_engine(workflow, started.engine_arns[workflow])
-    assert outcome.status == "SUCCEEDED", outcome.error
-    assert not together.barrier.broken
-    assert together.passed == AGENTS
-    execution = pipelines.repository.get_execution(workflow, started.execution_id(workflow))
-    assert (execution.pricedCount, execution.priceFailedCount) == (AGENTS, 0)
-
-
-def _compute(pipelines: LocalPipelines, workflow: WorkflowType) -> InvocationGauge:
-    """What runs the pattern's code: the task Lambdas, or the durable handler."""
-    return pipelines.runtime.gauge if workflow is WorkflowType.STEP_FUNCTIONS else pipelines.durable_invocations
-
-
-def _wait_for_pause(pipelines: LocalPipelines, workflow: WorkflowType, task_id: str, timeout: float = 60) -> int:
-    """Until the task is pending with nothing running: the invocations started so far."""
-    gauge = _compute(pipelines, workflow)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        running, started = gauge.running, gauge.started
-        task = pipelines.repository.get_task(workflow, task_id)
-        # Read after the gauge: the task was still pending when nothing ran.
-        if running == 0 and task.status is TaskStatus.PENDING:
-            return started
-        time.sleep(0.02)
-    raise AssertionError(f"{workflow.value}: compute kept running while its validation task waited")
-
-
-def _invocations_during_the_wait(pipelines: LocalPipelines, workflow: WorkflowType, engine_arn: str) -> int:
-    """Invocations the engine's own history shows between the wait's start and its end."""
+def _invocations_around_the_wait(pipelines: PipelinesOnStack, workflow: WorkflowType, arn: str) -> tuple[int, int]:
+    """Invocations the engine's own history shows during the wait, and after it."""
     if workflow is WorkflowType.STEP_FUNCTIONS:
-        events = pipelines.step_functions.get_execution_history(executionArn=engine_arn, maxResults=1000)["events"]
-        kinds = [event["type"] for event in events]
+        kinds = [event["type"] for event in pipelines.state_machine_history(arn)]
         start = kinds.index("TaskSubmitted")  # the task Lambda of the wait returned: the pause begins
         end = kinds.index("TaskTimedOut", start)
-        return sum(kind in ("TaskScheduled", "LambdaFunctionScheduled") for kind in kinds[start:end])
-    history = pipelines.durable_runner.get_execution_history(engine_arn).events
-    kinds = [event.event_type for event in history]
+        during = sum(kind in STEP_FUNCTIONS_INVOCATIONS for kind in kinds[start:end])
+        return during, sum(kind in STEP_FUNCTIONS_INVOCATIONS for kind in kinds[end:])
+    kinds = [event["EventType"] for event in pipelines.durable_history(arn)]
     start = kinds.index("CallbackStarted")
     end = kinds.index("CallbackTimedOut", start)
     # The invocation that opened the task ends after the callback started; no other may.
-    return sum(kind == "InvocationCompleted" for kind in kinds[start:end]) - 1
+    during = sum(kind == "InvocationCompleted" for kind in kinds[start:end]) - 1
+    return during, sum(kind == "InvocationCompleted" for kind in kinds[end:])
+
+
+@pytest.fixture(scope="module")
+def unanswered(stack_pool, shelf_photo) -> tuple[PipelinesOnStack, StartedUpload, dict[WorkflowType, EngineOutcome]]:
+    """One upload nobody answers; the engines' own timeouts end both waits."""
+    pipelines = stack_pool.stack(validationTimeoutSeconds=2)
+    started = pipelines.put_photo(shelf_photo, "uploads/paused.jpg")
+    for workflow in WorkflowType:
+        pipelines.wait_for_task(workflow, started.execution_id(workflow))
+    return pipelines, started, {w: pipelines.wait_for_execution_outcome(w, started.execution_id(w)) for w in WorkflowType}
 
 
 @ENGINES
-def test_a_workflow_waiting_for_a_person_runs_nothing(local_pipelines, shelf_photo, workflow):
+def test_a_workflow_waiting_for_a_person_runs_nothing(unanswered, workflow):
     """Property 16: while the task is pending nothing runs, and nothing starts until the wait ends."""
-    pipelines: LocalPipelines = local_pipelines(validation_timeout_seconds=10)
-    started = pipelines.upload(shelf_photo, "uploads/paused.jpg", workflows=(workflow,))
-    execution_id = started.execution_id(workflow)
-    task = pipelines.wait_for_task(workflow, execution_id)
-    started_before = _wait_for_pause(pipelines, workflow, task.taskId)
-    # Nobody answers; the engine's own timeout ends the wait.
-    outcome = pipelines.wait_for_engine(workflow, started.engine_arns[workflow])
+    pipelines, started, outcomes = unanswered
+    outcome = outcomes[workflow]
     assert outcome.status == "SUCCEEDED", outcome.error
-    assert pipelines.repository.get_task(workflow, task.taskId).status is TaskStatus.TIMEOUT
-    assert _invocations_during_the_wait(pipelines, workflow, started.engine_arns[workflow]) == 0
-    # And the pattern did run code after the wait: the gauge watched the right compute.
-    assert _compute(pipelines, workflow).started > started_before
+    task = pipelines.repository.get_task(workflow, ids.task_id_for_execution(started.execution_id(workflow)))
+    assert task.status is TaskStatus.TIMEOUT
+    during, after = _invocations_around_the_wait(pipelines, workflow, outcome.arn)
+    assert during == 0
+    # And the pattern did run code after the wait: the history shows the right compute.
+    assert after > 0
 
 
-class StructuredRecords(logging.Handler):
-    """The logger's records as the Lambda writes them: JSON through the logger's own
-    formatter, in the thread that logged (so its appended keys are in)."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.setFormatter(powertools_logger.registered_formatter)
-        self.records: list[dict[str, Any]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(json.loads(self.format(record)))
-
-
-@pytest.fixture
-def error_records() -> Iterator[list[dict[str, Any]]]:
-    handler = StructuredRecords()
-    powertools_logger.addHandler(handler)
-    yield handler.records
-    powertools_logger.removeHandler(handler)
+def error_records(pipelines: PipelinesOnStack) -> list[dict[str, Any]]:
+    """The ERROR records the functions' logger wrote, from every function's log on the stack."""
+    found = []
+    decoder = json.JSONDecoder()
+    for log in sorted((pipelines.data_dir / FUNCTION_LOG_DIR).glob("*.log")):
+        for line in log.read_text().splitlines():
+            # A record may follow a traceback's last line, which ends without a newline.
+            if ERROR_RECORD in line:
+                found.append(decoder.raw_decode(line[line.index(ERROR_RECORD) :])[0])
+    return found
 
 
 @pytest.mark.parametrize(
@@ -155,21 +89,20 @@ def error_records() -> Iterator[list[dict[str, Any]]]:
         pytest.param({"price_failing_albums": [2]}, ACCEPT, "estimate-price", "PriceEstimationError", id="price-agent-down"),
     ],
 )
-def test_a_failing_step_logs_its_execution_step_and_error_code(
-    local_pipelines, shelf_photo, error_records, plan, review, step, code
-):
+def test_a_failing_step_logs_its_execution_step_and_error_code(stack_pool, shelf_photo, plan, review, step, code):
     """Property 31, on both engines: the error record names the run, the step and the stable code."""
-    pipelines: LocalPipelines = local_pipelines(fault_injection=json.dumps(plan))
-    started = pipelines.upload(shelf_photo, "uploads/logged.jpg")
+    pipelines = stack_pool.stack(faultInjection=plan)
+    started = pipelines.put_photo(shelf_photo, "uploads/logged.jpg")
     if review is not None:
         for workflow in WorkflowType:
             pipelines.submit(pipelines.wait_for_task(workflow, started.execution_id(workflow)).taskId, review)
     for workflow in WorkflowType:
-        pipelines.wait_for_engine(workflow, started.engine_arns[workflow])
+        pipelines.wait_for_execution_outcome(workflow, started.execution_id(workflow))
+    records = error_records(pipelines)
     for workflow in WorkflowType:
         logged = [
             record
-            for record in error_records
+            for record in records
             if record.get("executionId") == started.execution_id(workflow) and record.get("step") == step
         ]
         assert logged, f"{workflow.value}: no error record of {step} for its execution"
