@@ -12,22 +12,16 @@ On a running ``albums local up`` (see tests/stack_pipelines.py), except property
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 
 from album_registry.domain import ids
 from album_registry.domain.models import ExecutionStatus, TaskStatus, ValidationOutcome, WorkflowType
-from local_aws.stack_info import FUNCTION_LOG_DIR
 from tests.stack_pipelines import EngineOutcome, PipelinesOnStack, StartedUpload
 
 ENGINES = pytest.mark.parametrize("workflow", list(WorkflowType), ids=lambda w: w.short_name)
 ACCEPT = ValidationOutcome(reviewed=True)
 # Events of the engines' histories that start the pattern's code.
 STEP_FUNCTIONS_INVOCATIONS = ("TaskScheduled", "LambdaFunctionScheduled")
-# How the functions' Powertools logger starts an error record.
-ERROR_RECORD = '{"level":"ERROR"'
 
 
 def _invocations_around_the_wait(pipelines: PipelinesOnStack, workflow: WorkflowType, arn: str) -> tuple[int, int]:
@@ -70,18 +64,6 @@ def test_a_workflow_waiting_for_a_person_runs_nothing(unanswered, workflow):
     assert after > 0
 
 
-def error_records(pipelines: PipelinesOnStack) -> list[dict[str, Any]]:
-    """The ERROR records the functions' logger wrote, from every function's log on the stack."""
-    found = []
-    decoder = json.JSONDecoder()
-    for log in sorted((pipelines.data_dir / FUNCTION_LOG_DIR).glob("*.log")):
-        for line in log.read_text().splitlines():
-            # A record may follow a traceback's last line, which ends without a newline.
-            if ERROR_RECORD in line:
-                found.append(decoder.raw_decode(line[line.index(ERROR_RECORD) :])[0])
-    return found
-
-
 @pytest.mark.parametrize(
     ("plan", "review", "step", "code"),
     [
@@ -98,7 +80,7 @@ def test_a_failing_step_logs_its_execution_step_and_error_code(stack_pool, shelf
             pipelines.submit(pipelines.wait_for_task(workflow, started.execution_id(workflow)).taskId, review)
     for workflow in WorkflowType:
         pipelines.wait_for_execution_outcome(workflow, started.execution_id(workflow))
-    records = error_records(pipelines)
+    records = [record for record in pipelines.log_records() if record["level"] == "ERROR"]
     for workflow in WorkflowType:
         logged = [
             record

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 from album_registry.adapters.dynamodb_repository import unmarshal
-from album_registry.domain import ids, items, keys
+from album_registry.domain import ids, items
 from album_registry.domain.models import ExecutionStatus, TaskStatus, WorkflowType
 from album_registry.handlers.observability import logger
 
 from local_aws.pipelines import LocalPipelines
+from tests.stack_pipelines import stack_pool  # noqa: F401 (the fixture, for the suites on a running stack)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 ENGINES = pytest.mark.parametrize("workflow", list(WorkflowType), ids=lambda w: w.short_name)
@@ -57,12 +58,6 @@ class JsonLogs:
     def lines(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.text.splitlines() if line.startswith("{")]
 
-    def of_execution(self, execution_id: str) -> list[dict[str, Any]]:
-        return [line for line in self.lines() if line.get("executionId") == execution_id]
-
-    def steps_of(self, execution_id: str) -> set[str]:
-        return {line["step"] for line in self.of_execution(execution_id) if line.get("step")}
-
 
 @pytest.fixture
 def json_logs() -> Iterator[JsonLogs]:
@@ -90,12 +85,6 @@ def table_items(pipelines: LocalPipelines) -> list[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return sorted(found, key=lambda item: (item["pk"], item["sk"]))
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def items_of_execution(all_items: list[dict[str, Any]], workflow: WorkflowType, execution_id: str) -> list[dict[str, Any]]:
-    execution_pk = keys.execution_pk(workflow, execution_id)
-    task_pk = keys.task_pk(workflow, ids.task_id_for_execution(execution_id))
-    return [item for item in all_items if item["pk"] in (execution_pk, task_pk)]
 
 
 def assert_whole_items(found: list[dict[str, Any]], *, albums: int, tasks: int) -> None:
