@@ -43,6 +43,11 @@ from tests.local_stack.conftest import TEST_FUNCTION_CONCURRENCY, RunningStack, 
 from tests.table_items import tenant_neutral
 
 SAMPLE_PHOTO = Path(__file__).resolve().parents[1] / "samples" / "shelf-01.jpg"
+# A validation wait nobody answers, kept short. Not 1 s: the wait's clock starts when the
+# engine schedules the task, and a cold worker of the task-opening function can take longer
+# than a second to write the task on a loaded machine; the timeout then lands before the
+# task exists and the task stays pending after its run ended.
+SHORT_VALIDATION_TIMEOUT_SECONDS = 5
 # How the functions' Powertools logger starts a record.
 LOG_RECORD = '{"level":"'
 

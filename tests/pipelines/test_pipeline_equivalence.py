@@ -18,6 +18,7 @@ from album_registry.domain.models import (
     ValidationOutcome,
     WorkflowType,
 )
+from tests.stack_pipelines import SHORT_VALIDATION_TIMEOUT_SECONDS
 
 
 def run_both(pipelines, photo, key: str, review: ValidationOutcome | None):
@@ -111,7 +112,7 @@ def test_a_redelivered_event_starts_nothing_new_on_either_engine(stack_pool, she
 
 def test_timed_out_tasks_are_recorded_alike(stack_pool, shelf_photo):
     """The state machine's native timeout write equals the core's time_out_validation."""
-    pipelines = stack_pool.stack(validationTimeoutSeconds=1)
+    pipelines = stack_pool.stack(validationTimeoutSeconds=SHORT_VALIDATION_TIMEOUT_SECONDS)
     started, outcomes = run_both(pipelines, shelf_photo, "uploads/unanswered.jpg", review=None)
     assert {o.status for o in outcomes.values()} == {"SUCCEEDED"}
     items = pipelines.items_by_pattern(started)

@@ -16,7 +16,12 @@ import pytest
 
 from album_registry.domain import ids
 from album_registry.domain.models import ExecutionStatus, TaskStatus, ValidationOutcome, WorkflowType
-from tests.stack_pipelines import EngineOutcome, PipelinesOnStack, StartedUpload
+from tests.stack_pipelines import (
+    SHORT_VALIDATION_TIMEOUT_SECONDS,
+    EngineOutcome,
+    PipelinesOnStack,
+    StartedUpload,
+)
 
 ENGINES = pytest.mark.parametrize("workflow", list(WorkflowType), ids=lambda w: w.short_name)
 ACCEPT = ValidationOutcome(reviewed=True)
@@ -43,7 +48,7 @@ def _invocations_around_the_wait(pipelines: PipelinesOnStack, workflow: Workflow
 @pytest.fixture(scope="module")
 def unanswered(stack_pool, shelf_photo) -> tuple[PipelinesOnStack, StartedUpload, dict[WorkflowType, EngineOutcome]]:
     """One upload nobody answers; the engines' own timeouts end both waits."""
-    pipelines = stack_pool.stack(validationTimeoutSeconds=2)
+    pipelines = stack_pool.stack(validationTimeoutSeconds=SHORT_VALIDATION_TIMEOUT_SECONDS)
     started = pipelines.put_photo(shelf_photo, "uploads/paused.jpg")
     for workflow in WorkflowType:
         pipelines.wait_for_task(workflow, started.execution_id(workflow))

@@ -29,7 +29,7 @@ from album_registry.domain.models import (
 from album_registry.domain.vision import extract_albums
 from albums.history.timeline import EngineTimeline
 from tests.local_bedrock import bedrock_provider
-from tests.stack_pipelines import EngineOutcome, StackPool
+from tests.stack_pipelines import SHORT_VALIDATION_TIMEOUT_SECONDS, EngineOutcome, StackPool
 
 ENGINES = pytest.mark.parametrize("workflow", list(WorkflowType), ids=lambda w: w.short_name)
 ACCEPT = ValidationOutcome(reviewed=True)
@@ -134,7 +134,8 @@ def test_corrections_are_applied(stack_pool, runs, shelf_photo, extracted, workf
 def test_validation_timeout_goes_on_with_the_original_data(stack_pool, runs, shelf_photo, extracted, workflow):
     """Property 19: nobody answers; the task times out and the extracted data is priced."""
     outcome, execution, albums, task = run(
-        stack_pool, runs, shelf_photo, workflow, review=None, key="uploads/unanswered.jpg", validationTimeoutSeconds=1
+        stack_pool, runs, shelf_photo, workflow, review=None, key="uploads/unanswered.jpg",
+        validationTimeoutSeconds=SHORT_VALIDATION_TIMEOUT_SECONDS,
     )
     assert outcome.status == "SUCCEEDED", outcome.error
     assert execution.status is ExecutionStatus.COMPLETED

@@ -33,7 +33,7 @@ from album_registry.handlers.validation_api import build_app
 
 from tests.local_bedrock import bedrock_provider
 from tests.reliability.conftest import ENGINES, assert_whole_items
-from tests.stack_pipelines import PipelinesOnStack, StackPool, StartedUpload
+from tests.stack_pipelines import SHORT_VALIDATION_TIMEOUT_SECONDS, PipelinesOnStack, StackPool, StartedUpload
 from tests.validation.function_url_events import FakeLambdaContext, function_url_event
 
 ACCEPT = ValidationOutcome(reviewed=True)
@@ -111,8 +111,8 @@ def test_a_throttled_table_write_is_retried_and_nothing_is_written_twice(
 
 
 def unanswered(stack_pool: StackPool, photo: bytes, key: str) -> tuple[PipelinesOnStack, StartedUpload]:
-    """An upload nobody answers, on a stack whose tasks time out after a second; both runs ended."""
-    pipelines = stack_pool.stack(validationTimeoutSeconds=1)
+    """An upload nobody answers, on a stack whose tasks time out soon; both runs ended."""
+    pipelines = stack_pool.stack(validationTimeoutSeconds=SHORT_VALIDATION_TIMEOUT_SECONDS)
     started = pipelines.put_photo(photo, key)
     for workflow in WorkflowType:
         outcome = pipelines.wait_for_execution_outcome(workflow, started.execution_id(workflow))
