@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import boto3
 
 from album_registry.adapters.bedrock_vision import BEDROCK_CLIENT_CONFIG, BedrockVisionProvider
@@ -9,6 +11,12 @@ from album_registry.constants import DEFAULT_BEDROCK_MODEL_ID
 from local_aws.bedrock_runtime import LocalBedrockRuntime
 from local_aws.gateway import GatewayServer, LocalGateway
 from local_aws.lambda_runtime import LocalLambdaRuntime
+
+
+@functools.cache
+def shared_bedrock_runtime() -> LocalBedrockRuntime:
+    """One pool of offline readers for every test in this process: their models load once."""
+    return LocalBedrockRuntime().start()
 
 
 def serve_bedrock(reader: LocalBedrockRuntime) -> GatewayServer:

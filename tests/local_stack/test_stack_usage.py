@@ -22,9 +22,9 @@ from album_registry.adapters.bedrock_vision import BEDROCK_CLIENT_CONFIG, Bedroc
 from album_registry.constants import DEFAULT_BEDROCK_MODEL_ID
 from local_aws.gateway import GatewayServer, LocalGateway
 from local_aws.lambda_runtime import LocalLambdaRuntime
-from local_aws.pipelines import shared_bedrock_runtime
 from local_aws.stack_api import USAGE_PATH, with_stack_api
 from local_aws.usage import NOT_A_FUNCTION, StackUsage, session_token_for
+from tests.local_bedrock import shared_bedrock_runtime
 
 TABLE = "counted"
 BUCKET = "counted-uploads"
