@@ -11,6 +11,7 @@ time and tests on the same config share it, each with S3 keys of its own.
 from __future__ import annotations
 
 import json
+import urllib.request
 import uuid
 from datetime import UTC, datetime
 from collections.abc import Collection, Iterator
@@ -37,6 +38,7 @@ from albums.history.reader import read_durable_history, read_step_functions_hist
 from albums.history.timeline import EngineTimeline, durable_timeline, step_functions_timeline
 from local_aws.durable_service import free_loopback_port
 from local_aws.s3_events import object_created_event
+from local_aws.stack_api import THROTTLED_PRICE_WRITES_PATH, USAGE_PATH
 from local_aws.stack_info import FUNCTION_LOG_DIR
 from local_aws.trigger import UploadTrigger
 from tests.local_stack.conftest import TEST_FUNCTION_CONCURRENCY, RunningStack, start_stack, wait_until
@@ -250,6 +252,25 @@ class PipelinesOnStack:
                 if LOG_RECORD in line:
                     found.append(decoder.raw_decode(line[line.index(LOG_RECORD) :])[0])
         return found
+
+    def lambda_invocations(self) -> dict[str, int]:
+        """Invocations per function since the stack started, as the stack counts them (``GET /_local/usage``)."""
+        return {name: int(counts["Invocations"]) for name, counts in self._stack_api(USAGE_PATH)["Lambda"].items()}
+
+    def throttle_price_writes(self, album_indexes: Collection[int]) -> None:
+        """From now on the table refuses these albums' price writes, on both engines (none: no fault)."""
+        answer = self._stack_api(THROTTLED_PRICE_WRITES_PATH, {"AlbumIndexes": sorted(album_indexes)})
+        assert answer["AlbumIndexes"] == sorted(album_indexes), answer
+
+    def throttled_price_writes(self) -> dict[str, int]:
+        """The price writes the table refused so far, by partition key."""
+        return self._stack_api(THROTTLED_PRICE_WRITES_PATH)["Throttled"]
+
+    def _stack_api(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The stack's own API (``local_aws.stack_api``): a GET, or a POST of ``body``."""
+        data = None if body is None else json.dumps(body).encode()
+        with urllib.request.urlopen(urllib.request.Request(self.stack.endpoint + path, data=data), timeout=30) as answer:
+            return json.load(answer)
 
     def submit(self, task_id: str, outcome: ValidationOutcome) -> ValidationTask:
         return submit_validation(task_id, outcome, repository=self.repository, resumer=self.resumer, clock=SystemClock())

@@ -10,9 +10,10 @@ import json
 
 import pytest
 
-from album_registry.domain import ids
+from album_registry.domain import ids, keys
 from album_registry.domain.models import (
     AlbumCorrection,
+    AlbumStatus,
     ExecutionStatus,
     TaskStatus,
     ValidationOutcome,
@@ -108,6 +109,48 @@ def test_a_redelivered_event_starts_nothing_new_on_either_engine(stack_pool, she
     assert all(again[w].arn != outcomes[w].arn for w in WorkflowType)
     assert pipelines.items_by_pattern(started) == before
     assert_alike(pipelines, started, outcomes)
+
+
+THROTTLED_ALBUM = 4
+THROTTLED = "DynamoDB.ProvisionedThroughputExceededException"
+
+
+@pytest.fixture
+def throttled_price_writes(stack_pool):
+    """The default stack, its table refusing album 4's price writes (the stack's chaos control) until the test ends."""
+    pipelines = stack_pool.stack()
+    pipelines.throttle_price_writes([THROTTLED_ALBUM])
+    yield pipelines
+    pipelines.throttle_price_writes([])
+
+
+def test_a_price_write_throttled_past_its_retries_is_recorded_alike(throttled_price_writes, shelf_photo):
+    """The table refuses album 4's price write on both engines for good: each retries, then records
+    the failure under the name the state machine's native write reports, and the run completes."""
+    pipelines = throttled_price_writes
+    started, outcomes = run_both(pipelines, shelf_photo, "uploads/throttled-price.jpg", ACCEPT)
+    assert {o.status for o in outcomes.values()} == {"SUCCEEDED"}
+    assert_alike(pipelines, started, outcomes)
+    refused = pipelines.throttled_price_writes()
+    for workflow in WorkflowType:
+        execution_id = started.execution_id(workflow)
+        albums = pipelines.repository.get_albums(workflow, execution_id)
+        throttled = albums[THROTTLED_ALBUM - 1]
+        assert (throttled.status, throttled.priceErrorCode, throttled.priceError) == (
+            AlbumStatus.PRICE_FAILED,
+            THROTTLED,
+            THROTTLED,
+        )
+        assert throttled.priceEstimate is None
+        assert all(a.status is AlbumStatus.PRICED for a in albums if a.albumIndex != THROTTLED_ALBUM)
+        execution = pipelines.repository.get_execution(workflow, execution_id)
+        assert (execution.status, execution.pricedCount, execution.priceFailedCount) == (
+            ExecutionStatus.COMPLETED,
+            5,
+            1,
+        )
+        # Refused more than once: each engine retried the write before it gave up.
+        assert refused.get(keys.execution_pk(workflow, execution_id), 0) > 1, refused
 
 
 def test_timed_out_tasks_are_recorded_alike(stack_pool, shelf_photo):
