@@ -253,6 +253,13 @@ class PipelinesOnStack:
                     found.append(decoder.raw_decode(line[line.index(LOG_RECORD) :])[0])
         return found
 
+    def set_discogs_token(self, token: str) -> None:
+        """The token in the stack's Discogs secret, as ``albums secret set-discogs-token`` puts it:
+        the price agents ask Discogs (the stack's ``discogsBaseUrl``) from now on."""
+        self.client("secretsmanager").put_secret_value(
+            SecretId=self.stack.outputs["discogsTokenSecretName"], SecretString=token
+        )
+
     def lambda_invocations(self) -> dict[str, int]:
         """Invocations per function since the stack started, as the stack counts them (``GET /_local/usage``)."""
         return {name: int(counts["Invocations"]) for name, counts in self._stack_api(USAGE_PATH)["Lambda"].items()}
