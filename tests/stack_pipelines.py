@@ -50,8 +50,9 @@ SAMPLE_PHOTO = Path(__file__).resolve().parents[1] / "samples" / "shelf-01.jpg"
 # than a second to write the task on a loaded machine; the timeout then lands before the
 # task exists and the task stays pending after its run ended.
 SHORT_VALIDATION_TIMEOUT_SECONDS = 5
-# How the functions' Powertools logger starts a record.
+# How the functions' Powertools logger starts a record, and their metrics an EMF document.
 LOG_RECORD = '{"level":"'
+EMF_DOCUMENT = '{"_aws":'
 
 
 @dataclass(frozen=True)
@@ -244,14 +245,27 @@ class PipelinesOnStack:
 
     def log_records(self) -> list[dict[str, Any]]:
         """The JSON records the functions' logger wrote, from every function's log on the stack."""
+        return self._function_log_documents(LOG_RECORD)
+
+    def metric_documents(self) -> list[dict[str, Any]]:
+        """The EMF documents the functions' metrics wrote (CloudWatch's metrics on AWS), from every function's log."""
+        return self._function_log_documents(EMF_DOCUMENT)
+
+    def _function_log_documents(self, start: str) -> list[dict[str, Any]]:
         found = []
         decoder = json.JSONDecoder()
         for log in sorted((self.data_dir / FUNCTION_LOG_DIR).glob("*.log")):
-            for line in log.read_text().splitlines():
-                # A record may follow a traceback's last line, which ends without a newline.
-                if LOG_RECORD in line:
-                    found.append(decoder.raw_decode(line[line.index(LOG_RECORD) :])[0])
+            for line in log.read_text(errors="replace").splitlines():
+                # A document may follow a traceback's last line, which ends without a newline.
+                if start in line:
+                    found.append(decoder.raw_decode(line[line.index(start) :])[0])
         return found
+
+    def table_items(self) -> list[dict[str, Any]]:
+        """Every item of the stack's table, plain values, in key order."""
+        pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.table_name, ConsistentRead=True)
+        found = [unmarshal(item) for page in pages for item in page["Items"]]
+        return sorted(found, key=lambda item: (item["pk"], item["sk"]))
 
     def set_discogs_token(self, token: str) -> None:
         """The token in the stack's Discogs secret, as ``albums secret set-discogs-token`` puts it:
