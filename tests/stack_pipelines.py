@@ -346,6 +346,12 @@ def _config_value(value: object) -> str:
     return json.dumps(value)
 
 
+@pytest.fixture(scope="session")
+def shelf_photo() -> bytes:
+    """The sample shelf photo the pipeline suites upload."""
+    return SAMPLE_PHOTO.read_bytes()
+
+
 @pytest.fixture(scope="module")
 def stack_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackPool]:
     """Local stacks for one test module, one running at a time (see StackPool)."""

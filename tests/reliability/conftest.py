@@ -9,15 +9,10 @@ import pytest
 from album_registry.domain import items
 from album_registry.domain.models import WorkflowType
 
-from tests.stack_pipelines import stack_pool  # noqa: F401 (the fixture, for the suites on a running stack)
+from tests.stack_pipelines import shelf_photo, stack_pool  # noqa: F401 (the fixtures, for the suites on a running stack)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 ENGINES = pytest.mark.parametrize("workflow", list(WorkflowType), ids=lambda w: w.short_name)
-
-
-@pytest.fixture(scope="session")
-def shelf_photo() -> bytes:
-    return (SAMPLES / "shelf-01.jpg").read_bytes()
 
 
 def assert_whole_items(found: list[dict[str, Any]], *, albums: int, tasks: int) -> None:
