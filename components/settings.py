@@ -22,6 +22,7 @@ lambdaMemoryMb                 memory of every function                     1024
 lambdaTimeoutSeconds           per-invocation timeout of every function     900
 noncurrentVersionDays          days an overwritten upload version is kept   30
 faultInjection                 a fault plan (JSON) for a chaos run          (none)
+discogsBaseUrl                 the Discogs API the price agents ask         api.discogs.com
 ============================== ============================================ =========
 
 The environment of every Lambda is built here too (``lambda_environment``), from
@@ -33,6 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import pulumi
 import pydantic
@@ -104,6 +106,9 @@ class StackSettings(BaseModel):
     noncurrent_version_days: int = Field(default=30, ge=1)
     # A chaos run's faults at the ports (FaultPlan), for the functions that run the steps.
     fault_injection: str | None = None
+    # Where the price agents reach the Discogs API (a proxy, or a stand-in on the local
+    # stack); unset, the functions use the public API.
+    discogs_base_url: str | None = None
 
     @field_validator("stack")
     @classmethod
@@ -133,6 +138,15 @@ class StackSettings(BaseModel):
                 where = ".".join(str(part) for part in first["loc"]) or "the plan"
                 raise ValueError(f"faultInjection is not a fault plan: {where}: {first['msg']}") from None
         return plan
+
+    @field_validator("discogs_base_url")
+    @classmethod
+    def _discogs_base_url_is_http(cls, url: str | None) -> str | None:
+        if url is not None:
+            parsed = urlsplit(url)
+            if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                raise ValueError(f"discogsBaseUrl must be an http or https URL, not {url!r}")
+        return url
 
     @model_validator(mode="after")
     def _durable_outlives_validation(self) -> StackSettings:
@@ -171,6 +185,7 @@ _PROJECT_KEYS = {
     "noncurrentVersionDays": "noncurrent_version_days",
     "deployTarget": "deploy_target",
     "faultInjection": "fault_injection",
+    "discogsBaseUrl": "discogs_base_url",
 }
 
 
@@ -291,7 +306,8 @@ def lambda_environment(
 
     ``workflow`` is unset for the validation API, which serves both patterns.
     ``discogs_token_secret_name`` is set for the functions that price albums
-    only: the secret's name, never the token.
+    only: the secret's name, never the token; they get the Discogs API's base
+    URL too, when ``discogsBaseUrl`` sets one.
     """
     environment: dict[str, pulumi.Input[str]] = {
         constants.TABLE_NAME_ENV: table_name,
@@ -312,4 +328,6 @@ def lambda_environment(
         environment[constants.DURABLE_FUNCTION_ARN_ENV] = durable_function_arn
     if discogs_token_secret_name is not None:
         environment[constants.DISCOGS_TOKEN_SECRET_NAME_ENV] = discogs_token_secret_name
+        if settings.discogs_base_url is not None:
+            environment[constants.DISCOGS_BASE_URL_ENV] = settings.discogs_base_url
     return environment

@@ -1,21 +1,18 @@
-"""Runs the project's Lambda handlers in-process for ``Invoke`` calls.
+"""Lambda's terms on this machine: the account and region, function names, ARNs,
+versions and aliases, what an ``Invoke`` answers, and what the gateway needs of a
+Lambda runtime (the stack's is ``lambda_workers``: the built archives in
+``awslambdaric`` workers).
 
-The same handler functions that run in AWS are imported by their handler
-string and called with a Lambda-shaped context; errors come back the way the
-Lambda service reports them (``X-Amz-Function-Error`` plus an error payload),
-so the state-machine interpreter applies Retry and Catch as AWS would.
+Also a Lambda context stand-in and ``reset_composition``, for tests that call a
+handler or the functions' composition in their own process.
 """
 
 from __future__ import annotations
 
 import importlib
-import json
-import threading
 import time
-import traceback
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -58,13 +55,6 @@ class LambdaContextStandIn:
     def get_remaining_time_in_millis(self) -> int:
         elapsed = time.monotonic() - self.started
         return max(0, int((self.timeout_seconds - elapsed) * 1000))
-
-
-@dataclass
-class InvocationRecord:
-    function_name: str
-    duration_ms: float
-    error: str | None
 
 
 LATEST_VERSION = "$LATEST"
@@ -148,83 +138,19 @@ def import_handler(handler_path: str) -> Callable[[Any, Any], Any]:
     return getattr(importlib.import_module(module_name), attribute)
 
 
-DEFAULT_CONCURRENCY = 4
-
-
-class InvocationGauge:
-    """How many invocations run right now, and how many ever started: what shows
-    that a paused workflow holds no compute."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.running = 0
-        self.started = 0
-
-    @contextmanager
-    def invocation(self) -> Iterator[None]:
-        with self._lock:
-            self.running += 1
-            self.started += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self.running -= 1
-
-
-class LocalLambdaRuntime:
-    """At most ``concurrency`` handlers run at once; further invocations wait
-    for a slot, as Lambda holds events beyond a function's concurrency."""
-
-    def __init__(self, concurrency: int = DEFAULT_CONCURRENCY) -> None:
-        self._handlers: dict[str, str] = {}
-        self._lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(concurrency)
-        self.invocations: list[InvocationRecord] = []
-        self.gauge = InvocationGauge()
-
-    def register(self, function_name: str, handler_path: str) -> None:
-        self._handlers[function_name] = handler_path
+class NoFunctions:
+    """A Lambda service with no function, for a gateway that serves the other APIs only:
+    every ``Invoke`` names a function it does not know."""
 
     def invoke(self, identifier: str, payload: bytes) -> InvocationResult:
-        name = function_name_from_identifier(identifier)
-        if name not in self._handlers:
-            raise UnknownFunctionError(name=name)
-        handler = import_handler(self._handlers[name])
-        event = json.loads(payload or b"{}")
-        with self._slots, self.gauge.invocation():
-            return self._run(name, handler, event)
-
-    def _run(self, name: str, handler: Callable[[Any, Any], Any], event: Any) -> InvocationResult:
-        started = time.perf_counter()
-        error: str | None = None
-        try:
-            result = handler(event, LambdaContextStandIn(function_name=name))
-            response = InvocationResult(payload=json.dumps(result).encode())
-        except Exception as raised:  # the Lambda service reports every error the same way
-            error = type(raised).__name__
-            response = InvocationResult(
-                payload=json.dumps(
-                    {
-                        "errorMessage": str(raised),
-                        "errorType": error,
-                        "stackTrace": traceback.format_tb(raised.__traceback__),
-                    }
-                ).encode(),
-                function_error="Unhandled",
-            )
-        with self._lock:
-            self.invocations.append(
-                InvocationRecord(name, (time.perf_counter() - started) * 1000, error)
-            )
-        return response
+        raise UnknownFunctionError(name=function_name_from_identifier(identifier))
 
 
 def reset_composition() -> None:
     """Forget the functions' object graph (every cached builder in
     ``album_registry.composition``), so the next call reads the environment
-    again, as a new Lambda container would: the in-process runtime and the
-    tests reconfigure the functions between runs."""
+    again, as a new Lambda container would: tests reconfigure the functions
+    between runs."""
     from album_registry import composition
 
     for builder in vars(composition).values():

@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import queue
+import secrets
 import signal
 import subprocess
 import threading
@@ -78,13 +79,18 @@ class FunctionDefinition:
 @dataclass(frozen=True)
 class WorkerHost:
     """What every worker of the stack shares: the interpreter, the runtime
-    interface client's own tree, the stack's endpoint and where logs go."""
+    interface client's own tree, the stack's endpoint, where logs go, and the
+    secret of the functions' credentials."""
 
     interpreter: str
     runtime: Path
     endpoint: str
     log_dir: Path
     bytecode_dir: Path
+    # Lambda gives a function its role's temporary credentials, which no caller chooses:
+    # here a secret made up for the stack, never the caller's own. Nothing checks it, but
+    # a function that logged or stored it would show it.
+    secret_access_key: str = field(default_factory=lambda: secrets.token_urlsafe(30))
 
 
 def _error_document(error_type: str, message: str) -> bytes:
@@ -173,7 +179,7 @@ class Worker:
             "AWS_DEFAULT_REGION": REGION,
             "AWS_ENDPOINT_URL": host.endpoint,
             "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SECRET_ACCESS_KEY": host.secret_access_key,
             # Lambda gives a function its role's session, named after the function: the
             # stack tells the function's calls from others' by it (local_aws.usage).
             "AWS_SESSION_TOKEN": session_token_for(definition.name),

@@ -171,6 +171,4 @@ class RunStatusEvents:
             for status in DURABLE_FAILED_STATUSES:
                 pages = durable_listing.paginate(FunctionName=function, Statuses=[status])
                 for execution in (item for page in pages for item in page.get("DurableExecutions", [])):
-                    # The official runner's own API (the in-process harness's) ignores Statuses.
-                    if execution["Status"] == status:
-                        yield execution["DurableExecutionArn"], lambda execution=execution: durable_status_event(execution)
+                    yield execution["DurableExecutionArn"], lambda execution=execution: durable_status_event(execution)

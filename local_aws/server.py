@@ -35,6 +35,7 @@ from local_aws.persistence import BackendSnapshots, PeriodicSaver
 from local_aws.provisioner import LocalDeployment, provision
 from local_aws.run_status_events import RunStatusEvents
 from local_aws.stack_api import with_stack_api
+from local_aws.table_faults import ThrottledPriceWrites
 from local_aws.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, FUNCTION_LOG_DIR, STATE_FILE, LocalStackInfo
 from local_aws.trigger import UploadTrigger
 from local_aws.upload_outbox import UploadOutbox
@@ -131,7 +132,11 @@ class LocalStack:
             moto_middleware=self._snapshots.journal.middleware,
             usage=self.usage,
         )
-        self._server = GatewayServer(with_stack_api(gateway, self.runtime, self.usage), port=self._port).start()
+        # The chaos control's fault, in front of everything but the stack's own paths; it refuses nothing until told to.
+        price_writes = ThrottledPriceWrites(gateway)
+        self._server = GatewayServer(
+            with_stack_api(price_writes, self.runtime, self.usage, price_writes), port=self._port
+        ).start()
         self._use_this_endpoint()
         self._durable.start()
         self.deployment = provision(

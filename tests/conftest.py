@@ -11,9 +11,8 @@ from hypothesis import settings
 from moto import mock_aws
 
 from album_registry.adapters.bedrock_vision import BedrockVisionProvider
-from local_aws.pipelines import shared_bedrock_runtime
 from local_aws.provisioning import create_registry_table
-from tests.local_bedrock import bedrock_provider, serve_bedrock
+from tests.local_bedrock import bedrock_provider, serve_bedrock, shared_bedrock_runtime
 
 settings.register_profile("project", max_examples=100, deadline=None)
 settings.load_profile("project")

@@ -22,7 +22,7 @@ import boto3
 
 from local_aws.gateway import GatewayServer, LocalGateway, WsgiApp
 from local_aws.journal import RequestJournal
-from local_aws.lambda_runtime import LocalLambdaRuntime
+from local_aws.lambda_runtime import NoFunctions
 from local_aws.persistence import PERSISTED_SERVICES
 
 SAMPLE_PHOTO = Path(__file__).resolve().parents[2] / "samples" / "shelf-01.jpg"
@@ -45,7 +45,7 @@ def _latencies_ms(write: Callable[[int], object], count: int) -> list[float]:
 
 def _measure(name: str, middleware: Callable[[WsgiApp], WsgiApp] | None, *, writes: int, writers: int) -> None:
     """Print ``name``'s latencies and throughput; its table and bucket are named after its middleware."""
-    server = GatewayServer(LocalGateway(LocalLambdaRuntime(), moto_middleware=middleware)).start()
+    server = GatewayServer(LocalGateway(NoFunctions(), moto_middleware=middleware)).start()
     try:
         dynamodb, s3 = _client("dynamodb", server.endpoint), _client("s3", server.endpoint)
         table = bucket = f"cost-{'journal' if middleware else 'plain'}-{time.monotonic_ns()}"

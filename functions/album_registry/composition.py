@@ -1,7 +1,7 @@
 """Builds the object graph at the handler edge: core service plus adapters.
 
 Handlers call ``registration()``; everything is created once per process
-(Lambda container, or the local stack's in-process runtime), from
+(a Lambda container, or one of the local stack's workers), from
 ``Settings``. Locally only the endpoints differ: boto3 reads
 ``AWS_ENDPOINT_URL`` by itself, and the local stack answers Bedrock's
 Converse API with its offline reader.

@@ -1,7 +1,7 @@
 """Names of the environment variables the functions read, in one place.
 
-The Pulumi components set exactly these on every Lambda, and the local stack
-sets them on the in-process runtime, so a name is spelled once.
+The Pulumi components set exactly these on every Lambda (the local stack's
+workers get them from the same program), so a name is spelled once.
 """
 
 from __future__ import annotations

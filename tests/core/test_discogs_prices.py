@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import boto3
@@ -18,9 +17,10 @@ from album_registry.domain.errors import PriceEstimationError
 from album_registry.domain.models import Album
 from album_registry.domain.price_estimator import OFFLINE_PRICE_SOURCE, OfflinePriceEstimator
 from local_aws.lambda_runtime import reset_composition
+from tests.discogs_stand_in import JsonAnswers
 
 
-class StubDiscogs(BaseHTTPRequestHandler):
+class StubDiscogs(JsonAnswers):
     requests: list[tuple[str, dict, str]] = []
     failures_before_success = 0
 
@@ -36,17 +36,6 @@ class StubDiscogs(BaseHTTPRequestHandler):
         if url.path == "/marketplace/price_suggestions/249504":
             return self._answer(200, {"Very Good Plus (VG+)": {"currency": "USD", "value": 31.456}})
         return self._answer(404, {"message": "not found"})
-
-    def _answer(self, status: int, body: dict) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        return None
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from album_registry import constants
 from components.iam_policies import DISCOGS_TOKEN_SID, SECRET_READ_ACTIONS
-from local_aws.pulumi_program import ProgramRun, RecordedResource, secret_arn
+from local_aws.pulumi_program import PROJECT, ProgramRun, RecordedResource, run_program, secret_arn, stack_file_config
 
 # The Step Functions price agent and the durable pipeline, which runs its own price agents.
 PRICING_HANDLERS = {
@@ -57,6 +57,25 @@ def test_exactly_the_pricing_functions_are_given_the_secrets_name(run_name: str,
     }
     assert {handler for handler, value in named.items() if value is not None} == PRICING_HANDLERS
     assert {named[handler] for handler in PRICING_HANDLERS} == {_secret(run).inputs["name"]}
+
+
+def _discogs_base_urls(run: ProgramRun) -> dict[str, str | None]:
+    return {
+        function.inputs["handler"]: (function.inputs.get("environment") or {}).get("variables", {}).get(constants.DISCOGS_BASE_URL_ENV)
+        for function in run.of_type("aws:lambda/function:Function")
+    }
+
+
+def test_a_discogs_base_url_is_given_to_exactly_the_pricing_functions() -> None:
+    config = stack_file_config("dev") | {f"{PROJECT}:discogsBaseUrl": "http://127.0.0.1:8089"}
+    given = _discogs_base_urls(run_program("dev", config))
+    assert {handler: url for handler, url in given.items() if url is not None} == dict.fromkeys(
+        PRICING_HANDLERS, "http://127.0.0.1:8089"
+    )
+
+
+def test_unset_the_functions_ask_the_public_discogs_api(dev_run: ProgramRun) -> None:
+    assert set(_discogs_base_urls(dev_run).values()) == {None}
 
 
 @pytest.mark.parametrize("run_name", RUNS)

@@ -131,6 +131,21 @@ def wait_until(predicate, *, timeout: float = 60, interval: float = 0.1, what: s
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+def child_processes(parent_pid: int) -> list[Path]:
+    """The /proc entries of the processes ``parent_pid`` started (and that still run)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile, or not ours to read
+        if parent == parent_pid:
+            found.append(entry)
+    return found
+
+
 def json_lines(text: str) -> list[dict]:
     found = []
     for line in text.splitlines():

@@ -27,6 +27,7 @@ from album_registry.domain.errors import ImageRejectedError, VisionUnavailableEr
 from local_aws.bedrock_runtime import READER_NICENESS, READS_PATH, LocalBedrockRuntime
 from local_aws.gateway import GatewayServer
 from tests.local_bedrock import bedrock_client, bedrock_provider, serve_bedrock
+from tests.local_stack.conftest import child_processes
 from tests.service_models import assert_is_model_error, assert_is_model_output
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -56,15 +57,12 @@ def _reads(endpoint: str) -> dict[str, float]:
 def _spawned_children() -> list[int]:
     """This process's children started by multiprocessing's spawn (the reader pools')."""
     pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for entry in child_processes(os.getpid()):
         try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             command = (entry / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
+        except OSError:
             continue
-        if parent == os.getpid() and b"spawn_main" in command:
+        if b"spawn_main" in command:
             pids.append(int(entry.name))
     return pids
 

@@ -40,6 +40,7 @@ def test_the_program_reads_the_config_it_is_given() -> None:
         pytest.param("priceAgentConcurrency=0", "priceAgentConcurrency: ", id="out-of-range"),
         pytest.param("validationTimeoutSeconds=soon", "validationTimeoutSeconds: ", id="not-a-number"),
         pytest.param('faultInjection={"vision_down": 1}', "faultInjection is not a fault plan", id="not-a-plan"),
+        pytest.param("discogsBaseUrl=127.0.0.1:8089", "discogsBaseUrl: ", id="not-a-url"),
         pytest.param("durableExecutionTimeoutSeconds=5", "must be longer than validationTimeoutSeconds", id="too-short"),
         pytest.param("deployTarget=aws", "the local stack sets it to 'local'", id="not-local"),
         pytest.param("visionProvider=textract", "visionProvider is no longer a setting", id="retired"),

@@ -20,7 +20,7 @@ from moto.backends import get_backend
 from local_aws import persistence
 from local_aws.gateway import GatewayServer, LocalGateway
 from local_aws.journal import ObjectCreated
-from local_aws.lambda_runtime import LocalLambdaRuntime
+from local_aws.lambda_runtime import NoFunctions
 from local_aws.persistence import PERSISTED_SERVICES, BackendSnapshots
 from tests.local_stack.conftest import wait_until
 
@@ -41,7 +41,7 @@ class InProcessStack:
         self.heard: list[ObjectCreated] = []
         self._deliver = deliver
         gateway = LocalGateway(
-            LocalLambdaRuntime(), object_created=self._object_created, moto_middleware=self.snapshots.journal.middleware
+            NoFunctions(), object_created=self._object_created, moto_middleware=self.snapshots.journal.middleware
         )
         self._server = GatewayServer(gateway).start()
 

@@ -21,10 +21,10 @@ from moto.backends import get_backend
 from album_registry.adapters.bedrock_vision import BEDROCK_CLIENT_CONFIG, BedrockVisionProvider
 from album_registry.constants import DEFAULT_BEDROCK_MODEL_ID
 from local_aws.gateway import GatewayServer, LocalGateway
-from local_aws.lambda_runtime import LocalLambdaRuntime
-from local_aws.pipelines import shared_bedrock_runtime
+from local_aws.lambda_runtime import NoFunctions
 from local_aws.stack_api import USAGE_PATH, with_stack_api
 from local_aws.usage import NOT_A_FUNCTION, StackUsage, session_token_for
+from tests.local_bedrock import shared_bedrock_runtime
 
 TABLE = "counted"
 BUCKET = "counted-uploads"
@@ -45,7 +45,7 @@ def endpoint() -> Iterator[str]:
     for service in SERVICES:
         get_backend(service).reset()
     usage = StackUsage()
-    gateway = LocalGateway(LocalLambdaRuntime(), bedrock=shared_bedrock_runtime(), usage=usage)
+    gateway = LocalGateway(NoFunctions(), bedrock=shared_bedrock_runtime(), usage=usage)
     server = GatewayServer(with_stack_api(gateway, _NoWorkers(), usage)).start()
     yield server.endpoint
     server.stop()

@@ -1,151 +1,79 @@
 """Properties that only show in a run, on both engines, each by what it would break.
 
-- 20: the six price agents run at once: each waits at a barrier the six must
-  reach together before it prices, so agents run one after another would break
-  it (no clock is read).
-- 16: a workflow waiting for a person holds no compute: no Lambda and no durable
-  invocation runs while its task is pending, and the engine starts none until
-  the wait ends.
+On a running ``albums local up`` (see tests/stack_pipelines.py).
+
+- 16: a workflow waiting for a person holds no compute: the engine's own history
+  shows no Lambda and no durable invocation between the wait's start and its end,
+  and shows the pattern running code again after it.
+- 20: the six price agents run at once: the stack's price agents ask a Discogs
+  stand-in (``discogsBaseUrl``) that answers no search before all six are
+  searching together, so a run whose agents do not overlap prices nothing.
 - 31: a failing step logs an error record that carries the execution, the step
-  and the error's stable code.
+  and the error's stable code, in the log of the function that ran it.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import threading
-import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from album_registry import composition
-from album_registry.domain.models import (
-    Album,
-    ExecutionStatus,
-    PriceEstimate,
-    TaskStatus,
-    ValidationOutcome,
-    WorkflowType,
+from album_registry.adapters.discogs_prices import DISCOGS_PRICE_SOURCE
+from album_registry.domain import ids
+from album_registry.domain.models import AlbumStatus, ExecutionStatus, TaskStatus, ValidationOutcome, WorkflowType
+from tests.discogs_stand_in import DiscogsStandIn, SearchesTogether, suggested_price
+from tests.stack_pipelines import (
+    SHORT_VALIDATION_TIMEOUT_SECONDS,
+    EngineOutcome,
+    PipelinesOnStack,
+    StackPool,
+    StartedUpload,
 )
-from album_registry.domain.ports import PriceEstimator
-from album_registry.handlers.observability import logger as powertools_logger
-from local_aws.lambda_runtime import InvocationGauge
-from local_aws.pipelines import LocalPipelines
 
 ENGINES = pytest.mark.parametrize("workflow", list(WorkflowType), ids=lambda w: w.short_name)
 ACCEPT = ValidationOutcome(reviewed=True)
-AGENTS = 6
-# Only a barrier that six agents never reach together waits this long: then it breaks.
-BARRIER_SECONDS = 120
+# Events of the engines' histories that start the pattern's code.
+STEP_FUNCTIONS_INVOCATIONS = ("TaskScheduled", "LambdaFunctionScheduled")
 
 
-class AgentsTogether:
-    """The real estimator behind a barrier: no agent prices before all six are running."""
-
-    def __init__(self, estimator: PriceEstimator) -> None:
-        self._estimator = estimator
-        self.barrier = threading.Barrier(AGENTS, timeout=BARRIER_SECONDS)
-        self.passed = 0
-        self._lock = threading.Lock()
-
-    def estimate(self, album: Album) -> PriceEstimate:
-        self.barrier.wait()
-        with self._lock:
-            self.passed += 1
-        return self._estimator.estimate(album)
-
-
-@ENGINES
-def test_the_six_price_agents_run_at_once(local_pipelines, shelf_photo, monkeypatch, workflow):
-    """Property 20: six agents, each held until all six are running; none is priced otherwise."""
-    pipelines: LocalPipelines = local_pipelines(lambda_concurrency=AGENTS + 2)
-    together = AgentsTogether(composition.price_estimator())
-    monkeypatch.setattr(composition, "price_estimator", lambda: together)
-    started = pipelines.upload(shelf_photo, "uploads/together.jpg", workflows=(workflow,))
-    task = pipelines.wait_for_task(workflow, started.execution_id(workflow))
-    pipelines.submit(task.taskId, ACCEPT)
-    outcome = pipelines.wait_for_engine(workflow, started.engine_arns[workflow])
-    assert outcome.status == "SUCCEEDED", outcome.error
-    assert not together.barrier.broken
-    assert together.passed == AGENTS
-    execution = pipelines.repository.get_execution(workflow, started.execution_id(workflow))
-    assert (execution.pricedCount, execution.priceFailedCount) == (AGENTS, 0)
-
-
-def _compute(pipelines: LocalPipelines, workflow: WorkflowType) -> InvocationGauge:
-    """What runs the pattern's code: the task Lambdas, or the durable handler."""
-    return pipelines.runtime.gauge if workflow is WorkflowType.STEP_FUNCTIONS else pipelines.durable_invocations
-
-
-def _wait_for_pause(pipelines: LocalPipelines, workflow: WorkflowType, task_id: str, timeout: float = 60) -> int:
-    """Until the task is pending with nothing running: the invocations started so far."""
-    gauge = _compute(pipelines, workflow)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        running, started = gauge.running, gauge.started
-        task = pipelines.repository.get_task(workflow, task_id)
-        # Read after the gauge: the task was still pending when nothing ran.
-        if running == 0 and task.status is TaskStatus.PENDING:
-            return started
-        time.sleep(0.02)
-    raise AssertionError(f"{workflow.value}: compute kept running while its validation task waited")
-
-
-def _invocations_during_the_wait(pipelines: LocalPipelines, workflow: WorkflowType, engine_arn: str) -> int:
-    """Invocations the engine's own history shows between the wait's start and its end."""
+def _invocations_around_the_wait(pipelines: PipelinesOnStack, workflow: WorkflowType, arn: str) -> tuple[int, int]:
+    """Invocations the engine's own history shows during the wait, and after it."""
     if workflow is WorkflowType.STEP_FUNCTIONS:
-        events = pipelines.step_functions.get_execution_history(executionArn=engine_arn, maxResults=1000)["events"]
-        kinds = [event["type"] for event in events]
+        kinds = [event["type"] for event in pipelines.state_machine_history(arn)]
         start = kinds.index("TaskSubmitted")  # the task Lambda of the wait returned: the pause begins
         end = kinds.index("TaskTimedOut", start)
-        return sum(kind in ("TaskScheduled", "LambdaFunctionScheduled") for kind in kinds[start:end])
-    history = pipelines.durable_runner.get_execution_history(engine_arn).events
-    kinds = [event.event_type for event in history]
+        during = sum(kind in STEP_FUNCTIONS_INVOCATIONS for kind in kinds[start:end])
+        return during, sum(kind in STEP_FUNCTIONS_INVOCATIONS for kind in kinds[end:])
+    kinds = [event["EventType"] for event in pipelines.durable_history(arn)]
     start = kinds.index("CallbackStarted")
     end = kinds.index("CallbackTimedOut", start)
     # The invocation that opened the task ends after the callback started; no other may.
-    return sum(kind == "InvocationCompleted" for kind in kinds[start:end]) - 1
+    during = sum(kind == "InvocationCompleted" for kind in kinds[start:end]) - 1
+    return during, sum(kind == "InvocationCompleted" for kind in kinds[end:])
+
+
+@pytest.fixture(scope="module")
+def unanswered(stack_pool, shelf_photo) -> tuple[PipelinesOnStack, StartedUpload, dict[WorkflowType, EngineOutcome]]:
+    """One upload nobody answers; the engines' own timeouts end both waits."""
+    pipelines = stack_pool.stack(validationTimeoutSeconds=SHORT_VALIDATION_TIMEOUT_SECONDS)
+    started = pipelines.put_photo(shelf_photo, "uploads/paused.jpg")
+    for workflow in WorkflowType:
+        pipelines.wait_for_task(workflow, started.execution_id(workflow))
+    return pipelines, started, {w: pipelines.wait_for_execution_outcome(w, started.execution_id(w)) for w in WorkflowType}
 
 
 @ENGINES
-def test_a_workflow_waiting_for_a_person_runs_nothing(local_pipelines, shelf_photo, workflow):
+def test_a_workflow_waiting_for_a_person_runs_nothing(unanswered, workflow):
     """Property 16: while the task is pending nothing runs, and nothing starts until the wait ends."""
-    pipelines: LocalPipelines = local_pipelines(validation_timeout_seconds=10)
-    started = pipelines.upload(shelf_photo, "uploads/paused.jpg", workflows=(workflow,))
-    execution_id = started.execution_id(workflow)
-    task = pipelines.wait_for_task(workflow, execution_id)
-    started_before = _wait_for_pause(pipelines, workflow, task.taskId)
-    # Nobody answers; the engine's own timeout ends the wait.
-    outcome = pipelines.wait_for_engine(workflow, started.engine_arns[workflow])
+    pipelines, started, outcomes = unanswered
+    outcome = outcomes[workflow]
     assert outcome.status == "SUCCEEDED", outcome.error
-    assert pipelines.repository.get_task(workflow, task.taskId).status is TaskStatus.TIMEOUT
-    assert _invocations_during_the_wait(pipelines, workflow, started.engine_arns[workflow]) == 0
-    # And the pattern did run code after the wait: the gauge watched the right compute.
-    assert _compute(pipelines, workflow).started > started_before
-
-
-class StructuredRecords(logging.Handler):
-    """The logger's records as the Lambda writes them: JSON through the logger's own
-    formatter, in the thread that logged (so its appended keys are in)."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.setFormatter(powertools_logger.registered_formatter)
-        self.records: list[dict[str, Any]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(json.loads(self.format(record)))
-
-
-@pytest.fixture
-def error_records() -> Iterator[list[dict[str, Any]]]:
-    handler = StructuredRecords()
-    powertools_logger.addHandler(handler)
-    yield handler.records
-    powertools_logger.removeHandler(handler)
+    task = pipelines.repository.get_task(workflow, ids.task_id_for_execution(started.execution_id(workflow)))
+    assert task.status is TaskStatus.TIMEOUT
+    during, after = _invocations_around_the_wait(pipelines, workflow, outcome.arn)
+    assert during == 0
+    # And the pattern did run code after the wait: the history shows the right compute.
+    assert after > 0
 
 
 @pytest.mark.parametrize(
@@ -155,21 +83,20 @@ def error_records() -> Iterator[list[dict[str, Any]]]:
         pytest.param({"price_failing_albums": [2]}, ACCEPT, "estimate-price", "PriceEstimationError", id="price-agent-down"),
     ],
 )
-def test_a_failing_step_logs_its_execution_step_and_error_code(
-    local_pipelines, shelf_photo, error_records, plan, review, step, code
-):
+def test_a_failing_step_logs_its_execution_step_and_error_code(stack_pool, shelf_photo, plan, review, step, code):
     """Property 31, on both engines: the error record names the run, the step and the stable code."""
-    pipelines: LocalPipelines = local_pipelines(fault_injection=json.dumps(plan))
-    started = pipelines.upload(shelf_photo, "uploads/logged.jpg")
+    pipelines = stack_pool.stack(faultInjection=plan)
+    started = pipelines.put_photo(shelf_photo, "uploads/logged.jpg")
     if review is not None:
         for workflow in WorkflowType:
             pipelines.submit(pipelines.wait_for_task(workflow, started.execution_id(workflow)).taskId, review)
     for workflow in WorkflowType:
-        pipelines.wait_for_engine(workflow, started.engine_arns[workflow])
+        pipelines.wait_for_execution_outcome(workflow, started.execution_id(workflow))
+    records = [record for record in pipelines.log_records() if record["level"] == "ERROR"]
     for workflow in WorkflowType:
         logged = [
             record
-            for record in error_records
+            for record in records
             if record.get("executionId") == started.execution_id(workflow) and record.get("step") == step
         ]
         assert logged, f"{workflow.value}: no error record of {step} for its execution"
@@ -177,3 +104,57 @@ def test_a_failing_step_logs_its_execution_step_and_error_code(
         assert all("Traceback" not in record["error"] and "\n" not in record["error"] for record in logged)
         execution = pipelines.repository.get_execution(workflow, started.execution_id(workflow))
         assert execution.status in (ExecutionStatus.COMPLETED, ExecutionStatus.FAILED)
+
+
+AGENTS = 6
+# Only a round whose six agents never search together waits this long: then the barrier breaks.
+BARRIER_SECONDS = 120
+DISCOGS_TOKEN = "StAnDiNdIsCoGsToKeN0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def discogs() -> Iterator[DiscogsStandIn]:
+    with DiscogsStandIn(SearchesTogether(AGENTS, BARRIER_SECONDS)).serving() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="module")
+def priced_together(stack_pool: StackPool, shelf_photo: bytes, discogs: DiscogsStandIn):
+    """One upload priced from the stand-in, one engine's agents at a time (the stand-in cannot
+    tell the engines apart): each engine's outcome, the albums its agents searched together,
+    and whether the barrier broke waiting for them.
+
+    Six execution environments per function: the Step Functions Map runs six price-agent
+    Lambdas at once (the durable function runs its six in one invocation)."""
+    pipelines = stack_pool.stack(workers=AGENTS, discogsBaseUrl=discogs.url)
+    pipelines.set_discogs_token(DISCOGS_TOKEN)
+    started = pipelines.put_photo(shelf_photo, "uploads/together.jpg")
+    tasks = {w: pipelines.wait_for_task(w, started.execution_id(w)) for w in WorkflowType}
+    outcomes, together = {}, {}
+    for workflow in WorkflowType:
+        discogs.searches.next_round()
+        pipelines.submit(tasks[workflow].taskId, ACCEPT)
+        # Long enough for a barrier that breaks to show as broken, with the run's agents failed after it.
+        outcomes[workflow] = pipelines.wait_for_execution_outcome(
+            workflow, started.execution_id(workflow), timeout=BARRIER_SECONDS + 120
+        )
+        together[workflow] = (discogs.searches.released, discogs.searches.broken)
+    return pipelines, started, outcomes, together
+
+
+@ENGINES
+def test_the_six_price_agents_run_at_once(priced_together, discogs: DiscogsStandIn, workflow: WorkflowType):
+    """Property 20: every agent's search is held until all six are searching; all six are priced from it."""
+    pipelines, started, outcomes, together = priced_together
+    released, broken = together[workflow]
+    assert outcomes[workflow].status == "SUCCEEDED", outcomes[workflow].error
+    assert not broken
+    albums = pipelines.repository.get_albums(workflow, started.execution_id(workflow))
+    named = {f"{album.artist} - {album.albumName}": album for album in albums}
+    assert len(named) == AGENTS
+    assert released == set(named)
+    for name, album in named.items():
+        assert (album.status, album.priceSource) == (AlbumStatus.PRICED, DISCOGS_PRICE_SOURCE), album
+        assert album.priceEstimate == suggested_price(discogs.release_of(name))
+    execution = pipelines.repository.get_execution(workflow, started.execution_id(workflow))
+    assert (execution.pricedCount, execution.priceFailedCount) == (AGENTS, 0)

@@ -1,9 +1,9 @@
-"""Faults the scenario suite does not cover, on both engines.
+"""Faults the scenario suite does not cover, on both engines, on a running ``albums local up``.
 
 Throttled table writes, a person answering after the timeout fired, and the
 same S3 event delivered twice. Each test checks the final status, which
 albums got which data, that no item is duplicated or half-written, and that
-the handlers' log lines carry the execution id and the step.
+the functions' log lines carry the execution id and the step.
 (Vision throttling, vision failing for good, one price agent failing for good
 and every agent failing once are in tests/pipelines/test_pipeline_scenarios.py.)
 """
@@ -29,18 +29,11 @@ from album_registry.domain.models import (
 )
 from album_registry.domain.validation import submit_validation
 from album_registry.domain.vision import extract_albums
-from local_aws.s3_events import object_created_event
 from album_registry.handlers.validation_api import build_app
 
-from local_aws.pipelines import LocalPipelines
-from tests.reliability.conftest import (
-    ENGINES,
-    JsonLogs,
-    assert_whole_items,
-    items_of_execution,
-    table_items,
-    wait_for_pending_task,
-)
+from tests.local_bedrock import bedrock_provider
+from tests.reliability.conftest import ENGINES, assert_whole_items
+from tests.stack_pipelines import SHORT_VALIDATION_TIMEOUT_SECONDS, PipelinesOnStack, StackPool, StartedUpload
 from tests.validation.function_url_events import FakeLambdaContext, function_url_event
 
 ACCEPT = ValidationOutcome(reviewed=True)
@@ -70,27 +63,40 @@ class NoImages:
 
 
 @pytest.fixture(scope="module")
-def extracted(shelf_photo: bytes, bedrock_vision):
-    return extract_albums(bedrock_vision, shelf_photo)
+def extracted(shelf_photo: bytes, stack_pool: StackPool):
+    """What the vision step reads from the sample photo, asked of the stack's Bedrock directly."""
+    return extract_albums(bedrock_provider(stack_pool.any().stack.endpoint), shelf_photo)
 
 
-def assert_logged_with_ids(logs: JsonLogs, execution_id: str, steps: set[str]) -> None:
-    lines = logs.of_execution(execution_id)
+def assert_logged_with_ids(pipelines: PipelinesOnStack, execution_id: str, steps: set[str]) -> None:
+    lines = [record for record in pipelines.log_records() if record.get("executionId") == execution_id]
     assert lines, f"no log line carries executionId {execution_id}"
-    assert steps <= logs.steps_of(execution_id), logs.steps_of(execution_id)
+    logged_steps = {line["step"] for line in lines if line.get("step")}
+    assert steps <= logged_steps, logged_steps
+
+
+@pytest.fixture(scope="module")
+def throttled_run(stack_pool: StackPool, shelf_photo: bytes):
+    """One upload, both engines, with the first repository write of each worker throttled
+    (the plan's counter lives in the worker process, as in a Lambda container)."""
+    pipelines = stack_pool.stack(faultInjection={"repository_throttled_writes": 1})
+    started = pipelines.put_photo(shelf_photo, "uploads/throttled.jpg")
+    tasks = {}
+    for workflow in WorkflowType:
+        tasks[workflow] = pipelines.wait_for_task(workflow, started.execution_id(workflow))
+        pipelines.submit(tasks[workflow].taskId, ACCEPT)
+    outcomes = {w: pipelines.wait_for_execution_outcome(w, started.execution_id(w)) for w in WorkflowType}
+    return pipelines, started, tasks, outcomes
 
 
 @ENGINES
 def test_a_throttled_table_write_is_retried_and_nothing_is_written_twice(
-    local_pipelines, shelf_photo, extracted, json_logs, workflow: WorkflowType
+    throttled_run, extracted, workflow: WorkflowType
 ) -> None:
     """The first write through the repository is throttled (after the SDK's own retries)."""
-    pipelines: LocalPipelines = local_pipelines(fault_injection=json.dumps({"repository_throttled_writes": 1}))
-    started = pipelines.upload(shelf_photo, "uploads/throttled.jpg", workflows=(workflow,))
+    pipelines, started, tasks, outcomes = throttled_run
     execution_id = started.execution_id(workflow)
-    task = wait_for_pending_task(pipelines, workflow, execution_id)
-    pipelines.submit(task.taskId, ACCEPT)
-    outcome = pipelines.wait_for_engine(workflow, started.engine_arns[workflow])
+    outcome = outcomes[workflow]
 
     assert outcome.status == "SUCCEEDED", outcome.error
     execution = pipelines.repository.get_execution(workflow, execution_id)
@@ -99,23 +105,30 @@ def test_a_throttled_table_write_is_retried_and_nothing_is_written_twice(
     assert [(a.artist, a.albumName, a.year) for a in albums] == [(e.artist, e.albumName, e.year) for e in extracted]
     nameable = [a for a in albums if a.artist and a.albumName]
     assert all(a.status is AlbumStatus.PRICED and a.yearValidated for a in nameable)
-    assert_whole_items(items_of_execution(table_items(pipelines), workflow, execution_id), albums=6, tasks=1)
-    assert pipelines.repository.get_task(workflow, task.taskId).status is TaskStatus.COMPLETED
-    assert_logged_with_ids(json_logs, execution_id, LOGGED_STEPS)
+    assert_whole_items(pipelines.items_of(started, workflow), albums=6, tasks=1)
+    assert pipelines.repository.get_task(workflow, tasks[workflow].taskId).status is TaskStatus.COMPLETED
+    assert_logged_with_ids(pipelines, execution_id, LOGGED_STEPS)
+
+
+def unanswered(stack_pool: StackPool, photo: bytes, key: str) -> tuple[PipelinesOnStack, StartedUpload]:
+    """An upload nobody answers, on a stack whose tasks time out soon; both runs ended."""
+    pipelines = stack_pool.stack(validationTimeoutSeconds=SHORT_VALIDATION_TIMEOUT_SECONDS)
+    started = pipelines.put_photo(photo, key)
+    for workflow in WorkflowType:
+        outcome = pipelines.wait_for_execution_outcome(workflow, started.execution_id(workflow))
+        assert outcome.status == "SUCCEEDED", outcome.error
+    return pipelines, started
 
 
 @ENGINES
 def test_an_answer_after_the_timeout_is_a_conflict_and_reaches_no_engine(
-    local_pipelines, shelf_photo, extracted, json_logs, workflow: WorkflowType
+    stack_pool, shelf_photo, extracted, workflow: WorkflowType
 ) -> None:
-    pipelines: LocalPipelines = local_pipelines(validation_timeout_seconds=1)
-    started = pipelines.upload(shelf_photo, "uploads/late.jpg", workflows=(workflow,))
+    pipelines, started = unanswered(stack_pool, shelf_photo, f"uploads/late-{workflow.short_name}.jpg")
     execution_id = started.execution_id(workflow)
-    outcome = pipelines.wait_for_engine(workflow, started.engine_arns[workflow])
-    assert outcome.status == "SUCCEEDED", outcome.error
     task_id = ids.task_id_for_execution(execution_id)
     assert pipelines.repository.get_task(workflow, task_id).status is TaskStatus.TIMEOUT
-    before = table_items(pipelines)
+    before = pipelines.items_of(started, workflow)
 
     resumer = CountingResumer(pipelines.resumer)
     app = build_app(repository=pipelines.repository, resumer=resumer, clock=SystemClock(), images=NoImages())
@@ -129,7 +142,7 @@ def test_an_answer_after_the_timeout_is_a_conflict_and_reaches_no_engine(
         submit_validation(task_id, ACCEPT, repository=pipelines.repository, resumer=resumer, clock=SystemClock())
 
     assert resumer.sent == []
-    assert table_items(pipelines) == before
+    assert pipelines.items_of(started, workflow) == before
     execution = pipelines.repository.get_execution(workflow, execution_id)
     assert execution.status is ExecutionStatus.COMPLETED
     albums = pipelines.repository.get_albums(workflow, execution_id)
@@ -137,23 +150,22 @@ def test_an_answer_after_the_timeout_is_a_conflict_and_reaches_no_engine(
     assert [(a.artist, a.albumName, a.year, a.yearValidated) for a in albums] == [
         (e.artist, e.albumName, e.year, False) for e in extracted
     ]
-    assert_whole_items(items_of_execution(before, workflow, execution_id), albums=6, tasks=1)
-    assert_logged_with_ids(json_logs, execution_id, LOGGED_STEPS | {"validation-timeout"} if workflow is WorkflowType.DURABLE_FUNCTIONS else LOGGED_STEPS)
+    assert_whole_items(before, albums=6, tasks=1)
+    timed_out = {"validation-timeout"} if workflow is WorkflowType.DURABLE_FUNCTIONS else set()
+    assert_logged_with_ids(pipelines, execution_id, LOGGED_STEPS | timed_out)
 
 
 @ENGINES
 def test_an_answer_the_engine_no_longer_waits_for_closes_the_task_as_timed_out(
-    local_pipelines, shelf_photo, workflow: WorkflowType
+    stack_pool, shelf_photo, workflow: WorkflowType
 ) -> None:
     """The engine gave up, but the task still reads pending (its close has not landed yet).
 
     The answer reaches the engine, which refuses it: the task must end
     ``timeout`` and the albums stay as the engine left them.
     """
-    pipelines: LocalPipelines = local_pipelines(validation_timeout_seconds=1)
-    started = pipelines.upload(shelf_photo, "uploads/late-race.jpg", workflows=(workflow,))
+    pipelines, started = unanswered(stack_pool, shelf_photo, f"uploads/late-race-{workflow.short_name}.jpg")
     execution_id = started.execution_id(workflow)
-    assert pipelines.wait_for_engine(workflow, started.engine_arns[workflow]).status == "SUCCEEDED"
     task = pipelines.repository.get_task(workflow, ids.task_id_for_execution(execution_id))
     still_pending = task.model_copy(update={"status": TaskStatus.PENDING, "completedAt": None})
     assert pipelines.repository.close_task(still_pending, expected_status=TaskStatus.TIMEOUT.value)
@@ -171,31 +183,33 @@ def test_an_answer_the_engine_no_longer_waits_for_closes_the_task_as_timed_out(
 
 @ENGINES
 def test_the_same_event_delivered_twice_runs_one_workflow(
-    local_pipelines, shelf_photo, extracted, json_logs, workflow: WorkflowType
+    stack_pool, shelf_photo, extracted, workflow: WorkflowType
 ) -> None:
-    """Idempotency key: bucket, key and version. A redelivery, early or late, changes nothing."""
-    pipelines: LocalPipelines = local_pipelines()
-    started = pipelines.upload(shelf_photo, "uploads/twice.jpg", workflows=(workflow,))
+    """Idempotency key: bucket, key and version. A redelivery, early or late, changes nothing.
+
+    EventBridge delivers the photo's event again (to both engines, as its rule does)."""
+    pipelines = stack_pool.stack()
+    started = pipelines.put_photo(shelf_photo, f"uploads/twice-{workflow.short_name}.jpg")
     execution_id = started.execution_id(workflow)
-    event = object_created_event(bucket=started.bucket, key=started.key, version=started.version, size=len(shelf_photo))
-    early = pipelines.deliver(workflow, event)
-    task = wait_for_pending_task(pipelines, workflow, execution_id)
+    early = pipelines.redeliver(started)[workflow]
+    task = pipelines.wait_for_task(workflow, execution_id)
     pipelines.submit(task.taskId, ACCEPT)
-    outcomes = [pipelines.wait_for_engine(workflow, arn) for arn in (started.engine_arns[workflow], early)]
-    assert [o.status for o in outcomes] == ["SUCCEEDED", "SUCCEEDED"], [o.error for o in outcomes]
-    completed = table_items(pipelines)
+    recorded = pipelines.engine_arn(workflow, execution_id)
+    outcomes = [pipelines.wait_for_outcome(workflow, arn) for arn in {recorded, early}]
+    assert all(o.status == "SUCCEEDED" for o in outcomes), [o.error for o in outcomes]
+    completed = pipelines.items_of(started, workflow)
 
-    late = pipelines.deliver(workflow, event)
-    assert pipelines.wait_for_engine(workflow, late).status == "SUCCEEDED"
+    late = pipelines.redeliver(started)[workflow]
+    assert pipelines.wait_for_outcome(workflow, late).status == "SUCCEEDED"
 
-    assert table_items(pipelines) == completed
+    assert pipelines.items_of(started, workflow) == completed
     execution = pipelines.repository.get_execution(workflow, execution_id)
     assert execution.status is ExecutionStatus.COMPLETED
-    # Exactly one run did the work: the record names it, and it is one of the deliveries.
-    assert execution.engineExecutionArn in (started.engine_arns[workflow], early)
-    executions = pipelines.repository.list_executions(workflow, limit=10)
-    assert [e.executionId for e in executions] == [execution_id]
+    # Exactly one run did the work: the record names it, and it is not the late delivery.
+    assert execution.engineExecutionArn == recorded != late
+    of_this_photo = [e for e in pipelines.repository.list_executions(workflow, limit=100) if e.imageS3Key == started.key]
+    assert [e.executionId for e in of_this_photo] == [execution_id]
     assert_whole_items(completed, albums=6, tasks=1)
     albums = pipelines.repository.get_albums(workflow, execution_id)
     assert [(a.artist, a.albumName) for a in albums] == [(e.artist, e.albumName) for e in extracted]
-    assert_logged_with_ids(json_logs, execution_id, LOGGED_STEPS)
+    assert_logged_with_ids(pipelines, execution_id, LOGGED_STEPS)

@@ -1,30 +1,25 @@
-"""Files that are not shelf photos, through both real pipelines.
+"""Files that are not shelf photos, through both pipelines on a running ``albums local up``.
 
 Each ends in a ``failed`` execution with the reason recorded, the vision step
-runs once (no crash loop: one Lambda invocation, one durable step attempt),
-and the items of executions already stored do not change.
+runs once (no crash loop: one Lambda invocation, as the stack counts them, and
+one step attempt per pattern, as its metrics record them), and the items of
+executions already stored do not change.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import struct
 import zlib
-from collections.abc import Iterator
 
 import pytest
 from album_registry.domain import ids
 from album_registry.domain.models import ExecutionStatus, ValidationOutcome, WorkflowType
+from album_registry.handlers.observability import EXECUTION_ID_METADATA, STEP_DIMENSION
 from PIL import Image
 
-from local_aws.pipelines import LocalPipelines
-from tests.reliability.conftest import (
-    SAMPLES,
-    table_items,
-    wait_for_pending_task,
-    wait_for_settled,
-)
+from tests.reliability.conftest import SAMPLES
+from tests.stack_pipelines import PipelinesOnStack, StackPool, StartedUpload
 
 MEGABYTE = 1024 * 1024
 
@@ -67,53 +62,55 @@ BAD_FILES = bad_files()
 
 
 @pytest.fixture(scope="module")
-def stocked() -> Iterator[tuple[LocalPipelines, list[dict]]]:
+def stocked(stack_pool: StackPool) -> tuple[PipelinesOnStack, list[dict]]:
     """Both pipelines, with one upload per pattern already completed and stored."""
-    pipelines = LocalPipelines(prefix="reliability-files").start()
-    try:
-        started = pipelines.upload((SAMPLES / "shelf-03.jpg").read_bytes(), "uploads/good.jpg")
-        for workflow in WorkflowType:
-            task = wait_for_pending_task(pipelines, workflow, started.execution_id(workflow))
-            pipelines.submit(task.taskId, ValidationOutcome(reviewed=True))
-        for workflow in WorkflowType:
-            assert pipelines.wait_for_engine(workflow, started.engine_arns[workflow]).status == "SUCCEEDED"
-        yield pipelines, table_items(pipelines)
-    finally:
-        pipelines.stop()
+    pipelines = stack_pool.stack()
+    started = pipelines.put_photo((SAMPLES / "shelf-03.jpg").read_bytes(), "uploads/good.jpg")
+    for workflow in WorkflowType:
+        task = pipelines.wait_for_task(workflow, started.execution_id(workflow))
+        pipelines.submit(task.taskId, ValidationOutcome(reviewed=True))
+    for workflow in WorkflowType:
+        assert pipelines.wait_for_engine(workflow, started.execution_id(workflow)) == "SUCCEEDED"
+    return pipelines, pipelines.table_items()
 
 
-def vision_attempts(stdout: str) -> dict[str, int]:
-    """Runs of the vision step per pattern, from the step-duration metric each attempt emits."""
-    counted = {workflow.value: 0 for workflow in WorkflowType}
-    for line in stdout.splitlines():
-        if line.startswith('{"_aws"'):
-            document = json.loads(line)
-            if document.get("step") == "process-image":
-                counted[document["workflowType"]] += 1
-    return counted
+def vision_attempts(pipelines: PipelinesOnStack, started: StartedUpload) -> dict[WorkflowType, int]:
+    """Runs of the vision step of each pattern's execution, from the step-duration metric each attempt emits."""
+    documents = pipelines.metric_documents()
+    return {
+        workflow: sum(
+            1
+            for document in documents
+            if document.get(STEP_DIMENSION) == "process-image"
+            and document.get(EXECUTION_ID_METADATA) == started.execution_id(workflow)
+        )
+        for workflow in WorkflowType
+    }
+
+
+def process_image_invocations(pipelines: PipelinesOnStack) -> int:
+    """Invocations of the Step Functions pattern's vision Lambda so far, as the stack counts them."""
+    return sum(count for name, count in pipelines.lambda_invocations().items() if name.endswith("process-image"))
 
 
 @pytest.mark.parametrize("name", list(BAD_FILES))
 def test_a_bad_file_fails_once_with_its_reason_and_touches_nothing_else(
-    stocked: tuple[LocalPipelines, list[dict]], capsys: pytest.CaptureFixture[str], name: str
+    stocked: tuple[PipelinesOnStack, list[dict]], name: str
 ) -> None:
     pipelines, stored = stocked
     content, reason_word = BAD_FILES[name]
-    invocations_before = len(pipelines.runtime.invocations)
-    capsys.readouterr()
+    invocations_before = process_image_invocations(pipelines)
 
-    started = pipelines.upload(content, f"uploads/{name}.png")
+    started = pipelines.put_photo(content, f"uploads/{name}.png")
     for workflow in WorkflowType:
-        execution = wait_for_settled(pipelines, workflow, started.execution_id(workflow))
+        execution_id = started.execution_id(workflow)
+        assert pipelines.wait_for_engine(workflow, execution_id) == "FAILED"
+        execution = pipelines.wait_for_record(workflow, execution_id)
         assert execution.status is ExecutionStatus.FAILED, (workflow, execution.status)
-        assert pipelines.wait_for_engine(workflow, started.engine_arns[workflow]).status == "FAILED"
         assert reason_word.lower() in execution.error.lower(), execution.error
-        assert pipelines.repository.get_albums(workflow, started.execution_id(workflow)) == []
-        assert pipelines.repository.get_task(workflow, ids.task_id_for_execution(started.execution_id(workflow))) is None
-    assert vision_attempts(capsys.readouterr().out) == {workflow.value: 1 for workflow in WorkflowType}
-    process_image_calls = [
-        call for call in pipelines.runtime.invocations[invocations_before:] if call.function_name.endswith("process-image")
-    ]
-    assert len(process_image_calls) == 1
-    now = table_items(pipelines)
+        assert pipelines.repository.get_albums(workflow, execution_id) == []
+        assert pipelines.repository.get_task(workflow, ids.task_id_for_execution(execution_id)) is None
+    assert vision_attempts(pipelines, started) == {workflow: 1 for workflow in WorkflowType}
+    assert process_image_invocations(pipelines) - invocations_before == 1
+    now = pipelines.table_items()
     assert [item for item in now if item in stored] == stored, "a stored item changed"

@@ -26,7 +26,7 @@ from albums.history.stack_reader import history_reader_for_stack
 from albums.ui.server import UiServer
 from albums.ui.validation_client import LOCAL_STACK, transport_for_stack
 from tests.browser_support import chromium_context
-from tests.validation.conftest import SAMPLE_PHOTO, PipelinesOnStack
+from tests.stack_pipelines import SAMPLE_PHOTO, PipelinesOnStack
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,7 @@ from album_registry.handlers import validation_api
 from albums.cli import main
 from albums.commands.validation_commands import InvalidSettingError, parse_settings
 from local_aws.lambda_runtime import reset_composition
-from tests.validation.conftest import SAMPLE_PHOTO, PipelinesOnStack
+from tests.stack_pipelines import SAMPLE_PHOTO, PipelinesOnStack
 
 UNKNOWN_TASK = "task-sf-" + "0" * 32
 
