@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from moto.core.config import default_user_config
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from local_aws.bedrock_runtime import LocalBedrockRuntime
@@ -28,6 +27,7 @@ from local_aws.dynamodb_transactions import install_item_rollback
 from local_aws.state_machine_clients import install_shared_clients
 from local_aws.state_machine_definitions import install_parsed_definitions
 from local_aws.usage import CallerUsage, StackUsage, bedrock_tokens, caller_of, dynamodb_units
+from local_aws.moto_dispatch import BackendRememberingDispatcher
 from local_aws.lambda_runtime import (
     InvalidParameterValueError,
     LambdaInvoker,
@@ -93,7 +93,7 @@ class LocalGateway:
         install_partition_reads()
         install_plain_item_answers()
         self._runtime = runtime
-        moto = _one_dynamodb_call_at_a_time(DomainDispatcherApplication(create_backend_app))
+        moto = _one_dynamodb_call_at_a_time(BackendRememberingDispatcher())
         # The request journal (local_aws.journal), in front of moto's backends alone: its
         # fsync happens outside the DynamoDB lock, so one write's sync holds up no other call.
         self._moto = moto_middleware(moto) if moto_middleware is not None else moto

@@ -37,11 +37,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from moto.backends import get_backend
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from local_aws.dynamodb_transactions import install_item_rollback
 from local_aws.gateway import OBJECT_CREATED, WsgiApp
 from local_aws.lambda_runtime import ACCOUNT_ID
+from local_aws.moto_dispatch import BackendRememberingDispatcher
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class RequestJournal:
         Then appends go to a new generation, with the deliveries still pending.
         """
         install_item_rollback()  # moto as the gateway runs it
-        moto = DomainDispatcherApplication(create_backend_app)
+        moto = BackendRememberingDispatcher()
         records = 0
         for generation in self._generations():
             if generation >= from_generation:
