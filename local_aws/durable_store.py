@@ -31,6 +31,9 @@ from aws_durable_execution_sdk_python_testing.execution import Execution
 from aws_durable_execution_sdk_python_testing.stores.sqlite import SQLiteExecutionStore
 
 
+_LOCK = type(threading.Lock())
+
+
 def copy_of_execution(execution: Execution) -> Execution:
     """An execution no change to which reaches ``execution``, and the other way round.
 
@@ -44,7 +47,7 @@ def copy_of_execution(execution: Execution) -> Execution:
             value = dict(value)
         elif isinstance(value, set):
             value = set(value)
-        elif isinstance(value, type(threading.Lock())):
+        elif isinstance(value, _LOCK):
             value = threading.Lock()
         copy.__dict__[name] = value
     return copy
@@ -68,9 +71,6 @@ class InFlightCachedExecutionStore(SQLiteExecutionStore):
                 self._in_flight.pop(arn, None)
             else:
                 self._in_flight[arn] = copy_of_execution(execution)
-
-    def update(self, execution: Execution) -> None:
-        self.save(execution)
 
     def load(self, execution_arn: str) -> Execution:
         held = self._in_flight.get(execution_arn)
