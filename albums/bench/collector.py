@@ -386,14 +386,12 @@ def measure(
     source: HistorySource,
     workflow: WorkflowType,
     engine_arn: str,
-    step_intervals: Mapping[str, Sequence[tuple[datetime, datetime]]] | None = None,
+    step_intervals: Sequence[tuple[datetime, datetime]] = (),
 ) -> ExecutionMeasurement:
-    """One execution; ``step_intervals`` by execution id (the durable execution's name)."""
+    """One execution; ``step_intervals``: its steps as they measured themselves (durable functions only)."""
     if workflow is WorkflowType.STEP_FUNCTIONS:
         return measure_step_functions_execution(source.step_functions_history(engine_arn), engine_arn)
-    events = source.durable_history(engine_arn)
-    name = next(event.get("Name", "") for event in events if event["EventType"] == "ExecutionStarted")
-    return measure_durable_execution(events, engine_arn, (step_intervals or {}).get(name, ()))
+    return measure_durable_execution(source.durable_history(engine_arn), engine_arn, step_intervals)
 
 
 def step_intervals_from_metrics(samples: Iterable[Any]) -> dict[str, list[tuple[datetime, datetime]]]:

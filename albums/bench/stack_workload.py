@@ -284,7 +284,9 @@ class _UploadDriver:
                 record = repository.get_execution(workflow, execution_id)
                 if record is not None and record.status in _FINAL_RECORDS:
                     open_patterns.remove(workflow)
-                    finished.append(self._ended(image, workflow, record.engineExecutionArn, errors.get(workflow)))
+                    finished.append(
+                        self._ended(image, workflow, execution_id, record.engineExecutionArn, errors.get(workflow))
+                    )
             time.sleep(POLL_SECONDS)
         for workflow in open_patterns:
             record = repository.get_execution(workflow, execution_ids[workflow])
@@ -294,14 +296,18 @@ class _UploadDriver:
             finished.append(
                 UploadResult(
                     workflow=workflow,
-                    outcome=RunOutcome(image=image, engine_arn=arn, status=status, error=error),
+                    outcome=RunOutcome(
+                        image=image, engine_arn=arn, status=status, error=error, execution_id=execution_ids[workflow]
+                    ),
                     finished_after_seconds=None,
                     has_record=record is not None,
                 )
             )
         return finished
 
-    def _ended(self, image: int, workflow: WorkflowType, arn: str | None, error: str | None) -> UploadResult:
+    def _ended(
+        self, image: int, workflow: WorkflowType, execution_id: str, arn: str | None, error: str | None
+    ) -> UploadResult:
         """The record ended; the engine's own status is read after the run (``ENDED`` until then)."""
         return UploadResult(
             workflow=workflow,
@@ -310,6 +316,7 @@ class _UploadDriver:
                 engine_arn=arn,
                 status=ENDED if arn else LOST,
                 error=error if arn else (error or "the record names no engine run"),
+                execution_id=execution_id,
             ),
             finished_after_seconds=time.monotonic() - self._began,
             has_record=True,
@@ -359,7 +366,9 @@ def _pattern_run(
     metrics = None if samples is None else [s for s in samples if s.namespace == METRICS_NAMESPACES[workflow]]
     intervals = step_intervals_from_metrics(metrics or [])
     measurements = [
-        measure(source, workflow, outcome.engine_arn, intervals) for outcome in outcomes if outcome.engine_arn
+        measure(source, workflow, outcome.engine_arn, intervals.get(outcome.execution_id or "", ()))
+        for outcome in outcomes
+        if outcome.engine_arn
     ]
     finishes = [result.finished_after_seconds for result in results if result.finished_after_seconds is not None]
     return PatternRun(

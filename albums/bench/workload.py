@@ -69,6 +69,8 @@ class RunOutcome(BaseModel):
     engine_arn: str | None
     status: str
     error: str | None = None
+    # The registry's id of the run (``sf-...``/``ldf-...``): the handlers' metrics name it, not the engine's ARN.
+    execution_id: str | None = None
 
 
 class PatternRun(BaseModel):

@@ -130,6 +130,18 @@ def test_report_orchestration_numbers_are_what_the_histories_say(stack, bench_ru
     assert ldf["replaysPerExecution"]["p50"] == pytest.approx(mean(invocations) - 1)
 
 
+def test_durable_business_time_includes_the_steps_own_measured_durations(bench_run):
+    """The SDK sends a short step's START with its SUCCEED, so the history alone shows it taking no
+    time; the handlers' StepDuration metrics, named by the registry's execution id, fill it in."""
+    pattern = _pattern(bench_run, WorkflowType.DURABLE_FUNCTIONS)
+    durations = [sample for sample in pattern.metrics if sample.name == "StepDuration"]
+    for outcome, measurement in zip(pattern.outcomes, pattern.measurements, strict=True):
+        own = [sample.value / 1000 for sample in durations if sample.execution_id == outcome.execution_id]
+        measured = [span for span in measurement.spans if span.name == "step (measured)"]
+        assert own and sorted(span.seconds for span in measured) == pytest.approx(sorted(own), abs=1e-3)
+        assert measurement.business_seconds >= max(own)
+
+
 def test_the_running_stack_s_own_counters_give_the_usage_cloudwatch_would(bench_run, report):
     for workflow in WorkflowType:
         section = _section(report, workflow)
