@@ -36,7 +36,14 @@ from local_aws.provisioner import LocalDeployment, provision
 from local_aws.run_status_events import RunStatusEvents
 from local_aws.stack_api import with_stack_api
 from local_aws.table_faults import ThrottledPriceWrites
-from local_aws.stack_info import DEFAULT_DATA_DIR, DEFAULT_PORT, FUNCTION_LOG_DIR, STATE_FILE, LocalStackInfo
+from local_aws.stack_info import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_FUNCTION_CONCURRENCY,
+    DEFAULT_PORT,
+    FUNCTION_LOG_DIR,
+    STATE_FILE,
+    LocalStackInfo,
+)
 from local_aws.trigger import UploadTrigger
 from local_aws.upload_outbox import UploadOutbox
 from local_aws.usage import StackUsage
@@ -49,11 +56,6 @@ OUTBOX_INTERVAL_SECONDS = 1.0
 SIGNAL_CHECK_SECONDS = 0.5
 # How often the engines' runs are looked at for ends to publish.
 RUN_STATUS_INTERVAL_SECONDS = 1.0
-# Execution environments per function. Lambda's default account limit is far
-# higher; here the machine is the bound: vision, the longest step, reads with
-# one process per core, so more than three workers per core only wait, each
-# holding its memory (at 10 on 2 cores, 40-odd workers held 2.4 GB of PSS).
-DEFAULT_FUNCTION_CONCURRENCY = 3 * (os.cpu_count() or 1)
 
 
 class LocalStackStartError(Exception):

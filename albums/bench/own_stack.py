@@ -1,51 +1,98 @@
-"""The bench's own local stack: ``albums local up`` in the bench's process, for one run.
+"""The bench's own local stack: ``albums local up`` in a process of its own, for one run.
 
 A free loopback port and a temporary data dir, so a bench disturbs no stack a
 user runs and starts from zero: the stack's counters (cold starts, usage)
 then hold exactly what the run made. The workload is the one a running or
-deployed stack gets (``albums.bench.stack_workload``).
+deployed stack gets (``albums.bench.stack_workload``). The stack runs apart
+from the bench, as a user's ``albums local up`` does: the bench's own threads
+(uploads, task polling, reading histories) then take nothing from the stack
+process's interpreter, whose lock the gateway, moto and both engines share.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from album_registry.domain.models import WorkflowType
 from albums.bench.stack_workload import run_stack_bench, source_for
 from albums.bench.workload import TIMEOUT_MODE_VALIDATION_SECONDS, BenchRun, BenchSettings, StackKind, ValidationMode
-from albums.commands.local_commands import local_stack_config
-from albums.stack_access import LOCAL_STACK, StackAccess
-from albums.stack_outputs import StackOutputs
+from albums.stack_access import LOCAL_STACK, StackAccess, open_stack
+from local_aws.stack_info import DEFAULT_FUNCTION_CONCURRENCY, LocalStackInfo
+
+# Provisioning and building (or finding cached) archives; a cached start takes seconds.
+STACK_START_SECONDS = 300
+# The stack saves its state and stops its workers on SIGTERM.
+STACK_STOP_SECONDS = 60
+STACK_LOG = "albums-local-up.log"
+
+
+class OwnStackStartError(Exception):
+    """The bench's own stack did not start; the reason is the stack's last words."""
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @contextmanager
-def own_local_stack(*, config: dict[str, object] | None = None, **options: Any) -> Iterator[StackAccess]:
-    """A local stack started in this process, stopped (and its data dir removed) on leaving.
+def own_local_stack(
+    *, validation_timeout: int | None = None, function_concurrency: int | None = None
+) -> Iterator[StackAccess]:
+    """``albums local up`` in a child process, stopped (and its data dir removed) on leaving.
 
-    ``config`` is the Pulumi config it is provisioned with; ``options`` go to
-    ``LocalStack`` (e.g. ``function_concurrency``). It raises
-    ``LocalStackStartError`` when the stack cannot start.
+    ``validation_timeout`` and ``function_concurrency`` are its
+    ``--validation-timeout`` and ``--concurrency``. Raises ``OwnStackStartError``
+    when the stack does not start.
     """
     from local_aws.durable_service import free_loopback_port
-    from local_aws.server import LocalStack
-    from local_aws.stack_info import FUNCTION_LOG_DIR
 
     with tempfile.TemporaryDirectory(prefix="albums-bench-") as data_dir:
-        stack = LocalStack(port=free_loopback_port(), data_dir=Path(data_dir), config=config, **options).start()
+        directory = Path(data_dir)
+        command = [sys.executable, "-m", "albums.cli", "local", "up"]
+        command += ["--port", str(free_loopback_port()), "--data-dir", str(directory / "stack")]
+        if validation_timeout is not None:
+            command += ["--validation-timeout", str(validation_timeout)]
+        if function_concurrency is not None:
+            command += ["--concurrency", str(function_concurrency)]
+        # The stack serves AWS's endpoints itself; one the caller points at must not reach it.
+        environment = {name: value for name, value in os.environ.items() if name != "AWS_ENDPOINT_URL"}
+        log_path = directory / STACK_LOG
+        with log_path.open("w") as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
         try:
-            assert stack.deployment is not None
-            yield StackAccess(
-                name=LOCAL_STACK,
-                outputs=StackOutputs.model_validate(stack.deployment.outputs),
-                endpoint_url=stack.endpoint,
-                log_dir=Path(data_dir) / FUNCTION_LOG_DIR,
-            )
+            _wait_until_ready(process, directory / "stack", log_path)
+            yield open_stack(LOCAL_STACK, data_dir=directory / "stack")
         finally:
-            stack.stop()
+            _stop(process)
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], data_dir: Path, log_path: Path) -> None:
+    deadline = time.monotonic() + STACK_START_SECONDS
+    while LocalStackInfo.read(data_dir) is None:
+        if process.poll() is not None:
+            lines = log_path.read_text().strip().splitlines()
+            raise OwnStackStartError(reason=lines[-1] if lines else f"albums local up exited {process.returncode}")
+        if time.monotonic() > deadline:
+            raise OwnStackStartError(reason=f"albums local up was not ready in {STACK_START_SECONDS} s")
+        time.sleep(0.1)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=STACK_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def run_own_stack_bench(
@@ -63,12 +110,11 @@ def run_own_stack_bench(
     invocations back, so neither does this stack, and the report compares
     the engines rather than a worker queue.
     """
-    from local_aws.server import DEFAULT_FUNCTION_CONCURRENCY
-
     timeout_mode = settings.validation.mode is ValidationMode.TIMEOUT
-    config = local_stack_config(TIMEOUT_MODE_VALIDATION_SECONDS if timeout_mode else None)
     workers = max(DEFAULT_FUNCTION_CONCURRENCY, settings.concurrency)
-    with own_local_stack(config=config, function_concurrency=workers) as access:
+    with own_local_stack(
+        validation_timeout=TIMEOUT_MODE_VALIDATION_SECONDS if timeout_mode else None, function_concurrency=workers
+    ) as access:
         return run_stack_bench(
             access,
             settings,

@@ -63,7 +63,7 @@ def _shape_bench(args: argparse.Namespace) -> int:
     from albums.bench.cost_model import load_price_table
     from albums.bench.report import build_shape_report
     from albums.bench.report_html import write_shape_report
-    from albums.bench.own_stack import own_local_stack
+    from albums.bench.own_stack import OwnStackStartError, own_local_stack
     from albums.bench.shape import ShapeError, parse_shape, run_shape_bench
     from albums.stack_access import LocalStackNotRunningError, open_stack
 
@@ -100,6 +100,9 @@ def _shape_bench(args: argparse.Namespace) -> int:
                 run = measure(access)
     except LocalStackNotRunningError as error:
         print(f"albums bench: {error}", file=sys.stderr)
+        return 2
+    except OwnStackStartError as error:
+        print(f"albums bench: the bench's own local stack cannot start: {error.reason}", file=sys.stderr)
         return 2
     report = build_shape_report(run)
     directory = Path(args.out) / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -165,12 +168,11 @@ def _bench(args: argparse.Namespace) -> int:
         return 2
     began = time.perf_counter()
     if own_stack:
-        from albums.bench.own_stack import run_own_stack_bench
-        from local_aws.server import LocalStackStartError
+        from albums.bench.own_stack import OwnStackStartError, run_own_stack_bench
 
         try:
             run = run_own_stack_bench(settings, progress=_progress, deadline_seconds=args.deadline)
-        except LocalStackStartError as error:
+        except OwnStackStartError as error:
             print(f"albums bench: the bench's own local stack cannot start: {error.reason}", file=sys.stderr)
             return 2
         adds_native_write_units = RunningLocalStackSource.adds_native_write_units

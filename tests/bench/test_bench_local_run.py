@@ -25,7 +25,7 @@ from albums.bench.report import MONTHLY_VOLUMES, build_report
 from albums.bench.report_html import CHART_IDS, render_html, write_report
 from albums.bench.sources import RunningLocalStackSource
 from albums.bench.workload import BenchRun, StackKind
-from local_aws.server import DEFAULT_FUNCTION_CONCURRENCY
+from local_aws.stack_info import DEFAULT_FUNCTION_CONCURRENCY
 from tests.browser_support import chromium_context
 
 IMAGES = 2
