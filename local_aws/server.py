@@ -43,6 +43,7 @@ from local_aws.stack_info import (
     FUNCTION_LOG_DIR,
     STATE_FILE,
     LocalStackInfo,
+    LocalStackStartError,
 )
 from local_aws.trigger import UploadTrigger
 from local_aws.upload_outbox import UploadOutbox
@@ -56,14 +57,6 @@ OUTBOX_INTERVAL_SECONDS = 1.0
 SIGNAL_CHECK_SECONDS = 0.5
 # How often the engines' runs are looked at for ends to publish.
 RUN_STATUS_INTERVAL_SECONDS = 1.0
-
-
-class LocalStackStartError(Exception):
-    """The stack cannot start here; the message is the one-line reason."""
-
-    def __init__(self, *, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class LocalStack:

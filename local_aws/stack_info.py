@@ -28,6 +28,14 @@ NOT_PERSISTED = (
 )
 
 
+class LocalStackStartError(Exception):
+    """The stack cannot start here; the message is the one-line reason."""
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class LocalStackInfo:
     """What a running stack writes to its data dir, for the CLI's other verbs."""

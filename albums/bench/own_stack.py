@@ -25,21 +25,13 @@ from album_registry.domain.models import WorkflowType
 from albums.bench.stack_workload import run_stack_bench, source_for
 from albums.bench.workload import TIMEOUT_MODE_VALIDATION_SECONDS, BenchRun, BenchSettings, StackKind, ValidationMode
 from albums.stack_access import LOCAL_STACK, StackAccess, open_stack
-from local_aws.stack_info import DEFAULT_FUNCTION_CONCURRENCY, LocalStackInfo
+from local_aws.stack_info import DEFAULT_FUNCTION_CONCURRENCY, LocalStackInfo, LocalStackStartError
 
 # Provisioning and building (or finding cached) archives; a cached start takes seconds.
 STACK_START_SECONDS = 300
 # The stack saves its state and stops its workers on SIGTERM.
 STACK_STOP_SECONDS = 60
 STACK_LOG = "albums-local-up.log"
-
-
-class OwnStackStartError(Exception):
-    """The bench's own stack did not start; the reason is the stack's last words."""
-
-    def __init__(self, *, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @contextmanager
@@ -49,7 +41,7 @@ def own_local_stack(
     """``albums local up`` in a child process, stopped (and its data dir removed) on leaving.
 
     ``validation_timeout`` and ``function_concurrency`` are its
-    ``--validation-timeout`` and ``--concurrency``. Raises ``OwnStackStartError``
+    ``--validation-timeout`` and ``--concurrency``. Raises ``LocalStackStartError``
     when the stack does not start.
     """
     from local_aws.durable_service import free_loopback_port
@@ -79,9 +71,9 @@ def _wait_until_ready(process: subprocess.Popen[bytes], data_dir: Path, log_path
     while LocalStackInfo.read(data_dir) is None:
         if process.poll() is not None:
             lines = log_path.read_text().strip().splitlines()
-            raise OwnStackStartError(reason=lines[-1] if lines else f"albums local up exited {process.returncode}")
+            raise LocalStackStartError(reason=lines[-1] if lines else f"albums local up exited {process.returncode}")
         if time.monotonic() > deadline:
-            raise OwnStackStartError(reason=f"albums local up was not ready in {STACK_START_SECONDS} s")
+            raise LocalStackStartError(reason=f"albums local up was not ready in {STACK_START_SECONDS} s")
         time.sleep(0.1)
 
 

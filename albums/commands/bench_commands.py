@@ -63,7 +63,8 @@ def _shape_bench(args: argparse.Namespace) -> int:
     from albums.bench.cost_model import load_price_table
     from albums.bench.report import build_shape_report
     from albums.bench.report_html import write_shape_report
-    from albums.bench.own_stack import OwnStackStartError, own_local_stack
+    from albums.bench.own_stack import own_local_stack
+    from local_aws.stack_info import LocalStackStartError
     from albums.bench.shape import ShapeError, parse_shape, run_shape_bench
     from albums.stack_access import LocalStackNotRunningError, open_stack
 
@@ -101,7 +102,7 @@ def _shape_bench(args: argparse.Namespace) -> int:
     except LocalStackNotRunningError as error:
         print(f"albums bench: {error}", file=sys.stderr)
         return 2
-    except OwnStackStartError as error:
+    except LocalStackStartError as error:
         print(f"albums bench: the bench's own local stack cannot start: {error.reason}", file=sys.stderr)
         return 2
     report = build_shape_report(run)
@@ -168,11 +169,12 @@ def _bench(args: argparse.Namespace) -> int:
         return 2
     began = time.perf_counter()
     if own_stack:
-        from albums.bench.own_stack import OwnStackStartError, run_own_stack_bench
+        from albums.bench.own_stack import run_own_stack_bench
+        from local_aws.stack_info import LocalStackStartError
 
         try:
             run = run_own_stack_bench(settings, progress=_progress, deadline_seconds=args.deadline)
-        except OwnStackStartError as error:
+        except LocalStackStartError as error:
             print(f"albums bench: the bench's own local stack cannot start: {error.reason}", file=sys.stderr)
             return 2
         adds_native_write_units = RunningLocalStackSource.adds_native_write_units

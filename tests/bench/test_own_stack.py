@@ -7,8 +7,8 @@ import urllib.request
 
 import pytest
 
-from albums.bench.own_stack import OwnStackStartError, own_local_stack
-from local_aws.stack_info import LocalStackInfo
+from albums.bench.own_stack import own_local_stack
+from local_aws.stack_info import LocalStackInfo, LocalStackStartError
 
 
 def test_the_stack_serves_from_a_process_of_its_own_and_is_gone_after_the_run():
@@ -27,7 +27,7 @@ def test_the_stack_serves_from_a_process_of_its_own_and_is_gone_after_the_run():
 
 
 def test_a_stack_that_cannot_start_says_why():
-    with pytest.raises(OwnStackStartError) as raised:
+    with pytest.raises(LocalStackStartError) as raised:
         with own_local_stack(validation_timeout=0):
             pytest.fail("the stack started with a validation timeout of 0 s")
     assert "validationTimeoutSeconds" in raised.value.reason
