@@ -27,7 +27,7 @@ from local_aws.dynamodb_transactions import install_item_rollback
 from local_aws.state_machine_clients import install_shared_clients
 from local_aws.state_machine_definitions import install_parsed_definitions
 from local_aws.usage import CallerUsage, StackUsage, bedrock_tokens, caller_of, dynamodb_units
-from local_aws.moto_dispatch import BackendRememberingDispatcher
+from local_aws.moto_dispatch import BackendRememberingDispatcher, install_remembered_action_names
 from local_aws.lambda_runtime import (
     InvalidParameterValueError,
     LambdaInvoker,
@@ -92,6 +92,7 @@ class LocalGateway:
         install_item_rollback()
         install_partition_reads()
         install_plain_item_answers()
+        install_remembered_action_names()
         self._runtime = runtime
         moto = _one_dynamodb_call_at_a_time(BackendRememberingDispatcher())
         # The request journal (local_aws.journal), in front of moto's backends alone: its

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
 import pytest
 from moto import backends
+from moto.core import responses, utils
+from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.stepfunctions.responses import StepFunctionResponse
 
-from local_aws.moto_dispatch import BackendRememberingDispatcher
+from local_aws.moto_dispatch import BackendRememberingDispatcher, install_remembered_action_names
 
 HOSTS = [
     "dynamodb.us-east-1.amazonaws.com",
@@ -45,3 +51,21 @@ def test_moto_lists_its_modules_once_per_host(monkeypatch: pytest.MonkeyPatch) -
         for host in HOSTS[:3]:
             dispatcher.get_backend_for_host(host)
     assert len(listings) == 3
+
+
+def test_a_handler_class_s_methods_are_listed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    listings: list[type] = []
+    list_members = inspect.getmembers
+
+    def counted(clazz: type, predicate: Any = None) -> list[tuple[str, Any]]:
+        listings.append(clazz)
+        return list_members(clazz, predicate)
+
+    monkeypatch.setattr(responses, "method_names_from_class", utils.method_names_from_class)
+    monkeypatch.setattr(inspect, "getmembers", counted)
+    install_remembered_action_names()
+
+    for _ in range(20):
+        assert "put_item" in responses.method_names_from_class(DynamoHandler)
+        assert "put_item" not in responses.method_names_from_class(StepFunctionResponse)
+    assert listings == [DynamoHandler, StepFunctionResponse]
