@@ -15,6 +15,7 @@ Nothing is declared twice; a test compares the two.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,15 @@ class LocalDeployment:
     @property
     def outputs(self) -> dict[str, str]:
         return {name: str(value) for name, value in self.program.exports.items()}
+
+    @property
+    def event_patterns(self) -> list[dict[str, Any]]:
+        """The event patterns of the program's EventBridge rules."""
+        return [
+            json.loads(resource.inputs["eventPattern"])
+            for resource in self.program.resources
+            if resource.type == "aws:cloudwatch/eventRule:EventRule" and resource.inputs.get("eventPattern")
+        ]
 
 
 def provision(

@@ -16,6 +16,14 @@ aborted or stopped), each asked for by status: the engines filter by status
 themselves, so a look costs the same after a thousand successful runs as
 after one. Listing every run each time made each look, and the memory it
 churned, grow with every workflow the stack had run.
+
+Likewise only the program's state machines and durable functions that the
+rules name are followed (``followed_state_machines``,
+``followed_durable_functions``): an event no rule matches reaches nothing. A
+look at all of them, once a second, was 16 requests to the stack, 12 of them
+passed on to the durable runner: 43 % of the requests an idle stack served
+between two uploads one at a time, and 3 % of its CPU under ``albums bench
+--concurrency 20``, by py-spy.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +48,41 @@ from local_aws.lambda_runtime import ACCOUNT_ID, REGION
 
 logger = logging.getLogger(__name__)
 DEFAULT_INTERVAL_SECONDS = 0.5
+
+
+def followed_state_machines(patterns: Iterable[Mapping[str, Any]], state_machines: Iterable[str]) -> list[str]:
+    """Those of ``state_machines`` (ARNs) whose runs' ends a rule with one of these event patterns can match."""
+    named = _named(patterns, STEP_FUNCTIONS_STATUS_CHANGE, "stateMachineArn")
+    return [arn for arn in state_machines if _may_match(named, arn)]
+
+
+def followed_durable_functions(patterns: Iterable[Mapping[str, Any]], durable_functions: Iterable[str]) -> list[str]:
+    """Those of ``durable_functions`` (names) whose runs' ends a rule with one of these event patterns can match."""
+    named = _named(patterns, DURABLE_STATUS_CHANGE, "functionArn")
+    # A durable run's event carries the ARN of the version that ran: "<function ARN>:<version>".
+    return [
+        name
+        for name in durable_functions
+        if _may_match(named, f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}:")
+    ]
+
+
+def _named(patterns: Iterable[Mapping[str, Any]], detail_type: str, field: str) -> list[str] | None:
+    """The values, exact or prefixes, that rules matching ``detail_type`` require of
+    ``detail.field``; None if one of them matches any value."""
+    named: list[str] = []
+    for pattern in patterns:
+        if detail_type not in pattern.get("detail-type", [detail_type]):
+            continue
+        for value in pattern.get("detail", {}).get(field, [{}]):
+            if isinstance(value, dict) and "prefix" not in value:
+                return None  # no field, or a matcher other than a prefix (anything-but, wildcard...)
+            named.append(value["prefix"] if isinstance(value, dict) else str(value))
+    return named
+
+
+def _may_match(named: list[str] | None, arn_or_prefix: str) -> bool:
+    return named is None or any(value.startswith(arn_or_prefix) or arn_or_prefix.startswith(value) for value in named)
 
 
 def _envelope(source: str, detail_type: str, resources: list[str], detail: dict[str, Any]) -> dict[str, Any]:
@@ -110,8 +153,8 @@ class RunStatusEvents:
         *,
         step_functions: Any,
         lambda_client: Any,
-        state_machines: Callable[[], list[str]],
-        durable_functions: Callable[[], list[str]],
+        state_machines: list[str],
+        durable_functions: list[str],
         publish: Callable[[dict[str, Any]], object],
         interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
     ) -> None:
@@ -158,7 +201,7 @@ class RunStatusEvents:
     def _ended_runs(self) -> Iterator[tuple[str, Callable[[], dict[str, Any]]]]:
         """Each ended run's ARN, and how to build its event (read only when published)."""
         listing = self._step_functions.get_paginator("list_executions")
-        for state_machine in self._state_machines():
+        for state_machine in self._state_machines:
             for status in STEP_FUNCTIONS_FAILED_STATUSES:
                 pages = listing.paginate(stateMachineArn=state_machine, statusFilter=status)
                 for execution in (item for page in pages for item in page["executions"]):
@@ -167,7 +210,7 @@ class RunStatusEvents:
                         self._step_functions.describe_execution(executionArn=arn)
                     )
         durable_listing = self._lambda.get_paginator("list_durable_executions_by_function")
-        for function in self._durable_functions():
+        for function in self._durable_functions:
             for status in DURABLE_FAILED_STATUSES:
                 pages = durable_listing.paginate(FunctionName=function, Statuses=[status])
                 for execution in (item for page in pages for item in page.get("DurableExecutions", [])):

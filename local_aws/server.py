@@ -33,7 +33,7 @@ from local_aws.lambda_workers import DEFAULT_IDLE_SECONDS, WorkerHost, WorkerLam
 from components.lambda_package import BUILD_ROOT, LAMBDA_RUNTIME_LAYER, LAYER_PREFIX, build_layer, local_platform
 from local_aws.persistence import BackendSnapshots, PeriodicSaver
 from local_aws.provisioner import LocalDeployment, provision
-from local_aws.run_status_events import RunStatusEvents
+from local_aws.run_status_events import RunStatusEvents, followed_durable_functions, followed_state_machines
 from local_aws.stack_api import with_stack_api
 from local_aws.table_faults import ThrottledPriceWrites
 from local_aws.stack_info import (
@@ -153,12 +153,14 @@ class LocalStack:
         ).start()
         # The engines' status-change events, to the stack's rules (the run endings').
         step_functions = boto3.client("stepfunctions")
-        durable_functions = list(self.deployment.durable_functions)
+        rule_patterns = self.deployment.event_patterns
         self._run_status_events = RunStatusEvents(
             step_functions=step_functions,
             lambda_client=boto3.client("lambda"),
-            state_machines=lambda: [m["stateMachineArn"] for m in step_functions.list_state_machines()["stateMachines"]],
-            durable_functions=lambda: durable_functions,
+            state_machines=followed_state_machines(
+                rule_patterns, (m["stateMachineArn"] for m in step_functions.list_state_machines()["stateMachines"])
+            ),
+            durable_functions=followed_durable_functions(rule_patterns, self.deployment.durable_functions),
             publish=self.trigger.put_event,
             interval_seconds=RUN_STATUS_INTERVAL_SECONDS,
         ).start()
