@@ -25,6 +25,7 @@ from local_aws.dynamodb_queries import install_partition_reads
 from local_aws.dynamodb_responses import install_plain_item_answers
 from local_aws.dynamodb_transactions import install_item_rollback
 from local_aws.state_machine_clients import install_shared_clients
+from local_aws.state_machine_data import install_json_copies
 from local_aws.state_machine_definitions import install_parsed_definitions
 from local_aws.usage import CallerUsage, StackUsage, bedrock_tokens, caller_of, dynamodb_units
 from local_aws.moto_dispatch import BackendRememberingDispatcher, install_remembered_action_names
@@ -70,10 +71,12 @@ DurableInvokeRoute = Callable[[str, bytes, dict[str, Any]], DurableStart | Handl
 
 
 def enable_state_machine_execution() -> None:
-    """moto only runs executions (instead of recording them) when asked to; it parses each definition once, and its tasks share their clients."""
+    """moto only runs executions (instead of recording them) when asked to; it parses each
+    definition once, copies run data as JSON, and its tasks share their clients."""
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
     install_shared_clients()
     install_parsed_definitions()
+    install_json_copies()
 
 
 class LocalGateway:
