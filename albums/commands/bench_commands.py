@@ -4,8 +4,8 @@ Three ways to run it, all through the stack's own trigger (each upload
 starts both pipelines) with the same workload (``albums.bench.stack_workload``):
 
 - ``--stack local``: a local stack of the bench's own (``albums local up`` in
-  this process, on a free port and a temporary data dir: Lambda workers
-  running the built archives); what CloudWatch would know, the stack counts
+  a child process, on a free port and a temporary data dir, stopped after
+  the run: Lambda workers running the built archives); what CloudWatch would know, the stack counts
   itself (``GET /_local/usage``), and the report shows its cold starts;
 - ``--stack local --running-local-stack``: the same against a running
   ``albums local up`` (found through ``--data-dir``), whose counters then
