@@ -300,19 +300,17 @@ def _settled(execution: Execution) -> bool:
 def _executions(
     repository: DynamoDbAlbumRepository, progress: _Progress, known: dict[str, Execution]
 ) -> dict[str, Execution]:
-    """Every run's record; only those not yet settled are read again (a settled record stays settled).
+    """Every run's record; only those not yet settled are read again (a settled record stays settled),
+    a hundred to a request.
 
     The local stack serves these reads on the cores the runs need.
     """
     with progress.lock:
         wanted = [(workflow, execution_id) for u in progress.uploads for workflow, execution_id in u.execution_ids.items()]
     found = {execution_id: execution for execution_id, execution in known.items() if _settled(execution)}
-    for workflow, execution_id in wanted:
-        if execution_id in found:
-            continue
-        execution = repository.get_execution(workflow, execution_id)
-        if execution is not None:
-            found[execution_id] = execution
+    for workflow in WorkflowType:
+        still_open = [execution_id for kind, execution_id in wanted if kind is workflow and execution_id not in found]
+        found.update(repository.get_executions(workflow, still_open))
     return found
 
 

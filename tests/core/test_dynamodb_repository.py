@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository, unmarshal
-from album_registry.domain import ids
+from album_registry.adapters.dynamodb_repository import BATCH_GET_KEYS, DynamoDbAlbumRepository, marshal, unmarshal
+from album_registry.domain import ids, items, keys
 from album_registry.domain.models import (
     Album,
     AlbumStatus,
@@ -137,3 +137,55 @@ def test_consumed_capacity_tells_reads_from_writes(repository):
     repository.get_albums(workflow, execution.executionId)
     assert repository.capacity.read_units > 0
     assert repository.capacity.write_units == writes
+
+
+def test_executions_are_read_by_id_in_batches_within_their_tenant(repository):
+    """More executions than one BatchGetItem may name, read back by id; the other tenant's
+    ids and ids with no record yet are simply absent."""
+    workflow, other = WorkflowType.STEP_FUNCTIONS, WorkflowType.DURABLE_FUNCTIONS
+    stored = {
+        workflow: [an_execution(workflow, key=f"uploads/{number:03d}.jpg") for number in range(BATCH_GET_KEYS + 20)],
+        other: [an_execution(other, key=f"uploads/{number:03d}.jpg") for number in range(3)],
+    }
+    for executions in stored.values():
+        for execution in executions:
+            repository.create_execution(execution)
+    missing = ids.execution_id_for_upload(workflow, bucket="b", key="uploads/not-yet.jpg", version="1")
+    asked = [e.executionId for e in stored[workflow]] + [stored[workflow][0].executionId, missing]
+
+    found = repository.get_executions(workflow, asked + [e.executionId for e in stored[other]])
+
+    assert found == {e.executionId: repository.get_execution(workflow, e.executionId) for e in stored[workflow]}
+    assert repository.get_executions(workflow, []) == {}
+
+
+class _UnprocessingClient:
+    """DynamoDB answering a batch read with one record and leaving the other key unprocessed."""
+
+    def __init__(self, table: str, record: dict, unprocessed_key: dict) -> None:
+        self.table, self.record, self.unprocessed_key = table, record, unprocessed_key
+        self.requests = 0
+
+    def batch_get_item(self, **request):
+        self.requests += 1
+        return {
+            "Responses": {self.table: [self.record]},
+            "UnprocessedKeys": {self.table: {"Keys": [self.unprocessed_key]}},
+        }
+
+
+def test_keys_left_unprocessed_are_absent_not_retried(repository, dynamodb_table):
+    workflow = WorkflowType.DURABLE_FUNCTIONS
+    read, unprocessed = an_execution(workflow, key="uploads/read.jpg"), an_execution(workflow, key="uploads/later.jpg")
+    client = _UnprocessingClient(
+        dynamodb_table,
+        marshal(items.execution_item(read)),
+        marshal({"pk": keys.execution_pk(workflow, unprocessed.executionId), "sk": keys.EXECUTION_SK}),
+    )
+
+    found = DynamoDbAlbumRepository(client, dynamodb_table).get_executions(
+        workflow, [read.executionId, unprocessed.executionId]
+    )
+
+    assert list(found) == [read.executionId]
+    assert client.requests == 1

@@ -28,6 +28,8 @@ from album_registry.domain.models import (
     WorkflowType,
 )
 
+# The most keys one BatchGetItem request may name.
+BATCH_GET_KEYS = 100
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -143,6 +145,29 @@ class DynamoDbAlbumRepository:
     def get_execution(self, workflow: WorkflowType, execution_id: str) -> Execution | None:
         item = self._get(keys.execution_pk(workflow, execution_id), keys.EXECUTION_SK)
         return items.execution_from_item(item) if item else None
+
+    def get_executions(self, workflow: WorkflowType, execution_ids: Sequence[str]) -> dict[str, Execution]:
+        """The records these executions have, by id, read 100 keys a request (BatchGetItem).
+
+        Keys DynamoDB leaves unprocessed (throttled, or past a response's
+        16 MB) are not read again here: they are missing from the answer, as
+        a record not written yet is, and a caller that polls reads them next time.
+        """
+        wanted = [
+            marshal({"pk": keys.execution_pk(workflow, execution_id), "sk": keys.EXECUTION_SK})
+            for execution_id in dict.fromkeys(execution_ids)
+        ]
+        found: dict[str, Execution] = {}
+        for start in range(0, len(wanted), BATCH_GET_KEYS):
+            response = self._client.batch_get_item(
+                RequestItems={self._table: {"Keys": wanted[start : start + BATCH_GET_KEYS], "ConsistentRead": True}},
+                ReturnConsumedCapacity="TOTAL",
+            )
+            self.capacity.add_reads(response)
+            for item in response.get("Responses", {}).get(self._table, []):
+                execution = items.execution_from_item(unmarshal(item))
+                found[execution.executionId] = execution
+        return found
 
     def update_execution(self, execution: Execution) -> bool:
         return self._put(items.execution_item(execution), execution_update_condition(execution.status.value))
