@@ -74,9 +74,12 @@ def _named(patterns: Iterable[Mapping[str, Any]], detail_type: str, field: str) 
     for pattern in patterns:
         if detail_type not in pattern.get("detail-type", [detail_type]):
             continue
-        for value in pattern.get("detail", {}).get(field, [{}]):
+        required = pattern.get("detail", {}).get(field)
+        if required is None:
+            return None
+        for value in required:
             if isinstance(value, dict) and "prefix" not in value:
-                return None  # no field, or a matcher other than a prefix (anything-but, wildcard...)
+                return None  # a matcher other than a prefix: anything-but, wildcard...
             named.append(value["prefix"] if isinstance(value, dict) else str(value))
     return named
 
