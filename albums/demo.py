@@ -28,7 +28,7 @@ from albums.bench.cost_model import (
     load_price_table,
     step_functions_cost,
 )
-from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import free_loopback_port
 from local_aws.server import LocalStack
 from albums.stack_access import StackAccess
 from albums.stack_outputs import StackOutputs

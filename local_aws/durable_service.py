@@ -21,7 +21,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import socket
 import threading
 import uuid
 from collections import Counter
@@ -44,6 +43,7 @@ from local_aws.lambda_runtime import (
     UnknownFunctionError,
     split_function_identifier,
 )
+from local_aws.stack_info import free_loopback_port
 
 HANDLER_INVOKE_HEADER = "HTTP_X_DEX_HANDLER_INVOKE"
 _EXECUTION_PATH = re.compile(r"^/2025-12-01/durable-executions/(?P<arn>[^/]+)(?P<rest>(?:/[^/]+)?)$")
@@ -69,12 +69,6 @@ class ProxiedResponse:
     body: bytes
 
 
-
-
-def free_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass(frozen=True)

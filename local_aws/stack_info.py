@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,13 @@ class LocalStackStartError(Exception):
     def __init__(self, *, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def free_loopback_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @dataclass(frozen=True)

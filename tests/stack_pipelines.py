@@ -36,7 +36,7 @@ from album_registry.domain.registration import FINAL_STATUSES
 from album_registry.domain.validation import submit_validation
 from albums.history.reader import read_durable_history, read_step_functions_history
 from albums.history.timeline import EngineTimeline, durable_timeline, step_functions_timeline
-from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import free_loopback_port
 from local_aws.s3_events import object_created_event
 from local_aws.stack_api import THROTTLED_PRICE_WRITES_PATH, USAGE_PATH
 from local_aws.stack_info import FUNCTION_LOG_DIR

@@ -25,7 +25,7 @@ from album_registry.domain.models import WorkflowType
 from albums.bench.stack_workload import run_stack_bench, source_for
 from albums.bench.workload import TIMEOUT_MODE_VALIDATION_SECONDS, BenchRun, BenchSettings, StackKind, ValidationMode
 from albums.stack_access import LOCAL_STACK, StackAccess, open_stack
-from local_aws.stack_info import DEFAULT_FUNCTION_CONCURRENCY, LocalStackInfo, LocalStackStartError
+from local_aws.stack_info import DEFAULT_FUNCTION_CONCURRENCY, LocalStackInfo, LocalStackStartError, free_loopback_port
 
 # Provisioning and building (or finding cached) archives; a cached start takes seconds.
 STACK_START_SECONDS = 300
@@ -44,8 +44,6 @@ def own_local_stack(
     ``--validation-timeout`` and ``--concurrency``. Raises ``LocalStackStartError``
     when the stack does not start.
     """
-    from local_aws.durable_service import free_loopback_port
-
     with tempfile.TemporaryDirectory(prefix="albums-bench-") as data_dir:
         directory = Path(data_dir)
         command = [sys.executable, "-m", "albums.cli", "local", "up"]

@@ -27,7 +27,7 @@ from albums.bench.report import build_report
 from albums.bench.sources import RunningLocalStackSource
 from albums.bench.stack_workload import WARM_UP_PREFIX, count_duplicates, run_stack_bench, source_for
 from albums.bench.workload import deterministic_correction
-from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import free_loopback_port
 from albums.stack_access import open_stack
 from tests.bench.test_bench_local_run import HAPPY_PATH_DURABLE_OPERATIONS, HAPPY_PATH_TRANSITIONS
 from tests.local_stack.conftest import TEST_FUNCTION_CONCURRENCY, start_stack

@@ -18,7 +18,7 @@ import pytest
 
 from album_registry.adapters.dynamodb_repository import DynamoDbAlbumRepository
 from album_registry.adapters.engine_resumer import Boto3EngineResumer
-from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import free_loopback_port
 from local_aws.stack_info import LocalStackInfo
 
 STARTUP_TIMEOUT_SECONDS = 60

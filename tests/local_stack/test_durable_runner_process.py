@@ -19,7 +19,7 @@ from aws_durable_execution_sdk_python_testing.runner import WebRunner, WebRunner
 from aws_durable_execution_sdk_python_testing.web.server import WebServiceConfig
 
 from local_aws.durable_runner_process import DurableRunnerProcess, DurableRunnerSettings, adapt_executor
-from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import free_loopback_port
 
 FUNCTION = "vinyl-test-durable"
 # A stand-in for the stack: starts the runner, says its pid, and waits to be killed.
@@ -27,7 +27,7 @@ _PARENT = """
 import sys, time
 from pathlib import Path
 from local_aws.durable_runner_process import DurableRunnerProcess, DurableRunnerSettings
-from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import free_loopback_port
 runner = DurableRunnerProcess(DurableRunnerSettings(
     port=free_loopback_port(), store_path=Path(sys.argv[1]), lambda_endpoint="http://127.0.0.1:9",
     region="us-east-1", invocation_workers=2))

@@ -27,7 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from album_registry.domain import ids
 from album_registry.domain.keys import PARTITION_KEY, SORT_KEY
 from album_registry.domain.models import WorkflowType
-from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import free_loopback_port
 from tests.local_stack.conftest import RunningStack, start_stack, wait_until
 
 # The kill comes this many seconds into the stream of writes.

@@ -15,7 +15,7 @@ from album_registry.adapters.system_clock import SystemClock
 from album_registry.domain import ids
 from album_registry.domain.models import AlbumCorrection, ExecutionStatus, ValidationOutcome, WorkflowType
 from album_registry.domain.validation import submit_validation
-from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import free_loopback_port
 from local_aws.provisioning import LOCAL_PROJECT_CONFIG, LOCAL_STACK_NAME
 from local_aws.pulumi_program import run_program
 from tests.local_stack.conftest import json_lines, start_stack, wait_until

@@ -15,7 +15,7 @@ import pytest
 from album_registry import constants
 from album_registry.adapters.discogs_token_secret import SecretsManagerDiscogsToken
 from albums.cli import main
-from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import free_loopback_port
 from tests.local_stack.conftest import RunningStack, start_stack
 
 TOKEN = "LoCaLdIsCoGsToKeN0123456789abcdef"

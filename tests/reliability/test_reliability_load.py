@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from albums.load_test import run_load
-from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import free_loopback_port
 from albums.stack_access import open_stack
 from tests.local_stack.conftest import start_stack
 from tests.reliability.conftest import SAMPLES

@@ -20,7 +20,7 @@ from album_registry.domain.models import Album, AlbumStatus, ExecutionStatus, Va
 from album_registry.domain.validation import submit_validation
 
 from albums.commands.local_commands import LOST_ON_RESTART
-from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import free_loopback_port
 from tests.local_stack.conftest import RunningStack, start_stack, wait_until
 from tests.reliability.conftest import SAMPLES
 

@@ -35,7 +35,7 @@ from album_registry.handlers.upload_event import upload_from_event
 from local_aws.s3_events import object_created_event
 from album_registry.handlers.validation_api import build_app
 
-from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import free_loopback_port
 from local_aws.lambda_runtime import reset_composition
 from local_aws.stack_info import FUNCTION_LOG_DIR
 from tests.local_stack.conftest import child_processes

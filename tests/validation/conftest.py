@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from album_registry import constants
-from local_aws.durable_service import free_loopback_port
+from local_aws.stack_info import free_loopback_port
 from local_aws.lambda_runtime import reset_composition
 from tests.local_stack.conftest import start_stack
 from tests.stack_pipelines import PipelinesOnStack
